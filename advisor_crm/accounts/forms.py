@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
+
+from advisor_crm.accounts.models import Role, Team, User
+
+
+class UserForm(forms.ModelForm):
+    """Create or edit a user; the password is set only when one is typed."""
+
+    password = forms.CharField(
+        label=_("new password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to keep the current password."),
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "display_name", "email", "phone", "role", "team", "is_active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            self.fields["password"].required = True
+            self.fields["password"].help_text = ""
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data.get("password", "")
+        if password:
+            validate_password(password, self.instance)
+        return password
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("role") == Role.ADMIN and cleaned.get("team"):
+            self.add_error("team", _("Administrators do not belong to a team."))
+        return cleaned
+
+
+class TeamForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["name", "lead"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        lead_field = self.fields["lead"]
+        assert isinstance(lead_field, forms.ModelChoiceField)
+        lead_field.queryset = User.objects.filter(role=Role.TEAM_LEAD, is_active=True)

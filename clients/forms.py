@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from advisor_crm.accounts.models import User
+from clients.models import Client, ClientType, CvmStage, Gender
+from clients.reference import INDUSTRY_CHOICES
+from clients.selectors import advisors_assignable_by, referrer_choices
+from clients.services import tags_parse
+from clients.validators import (
+    id_number_birth_date,
+    id_number_is_male,
+    normalize_id_number,
+    normalize_mobile,
+    validate_id_number,
+    validate_mobile,
+)
+
+
+class ClientForm(forms.ModelForm):
+    """Profile facts of a client.
+
+    The ID number is not a model field: it is validated here, then encrypted by the
+    service. On edit it stays empty unless the user types a new one, so the clear
+    number never travels to the browser without an explicit, recorded reveal.
+    """
+
+    id_number = forms.CharField(
+        label=_("resident ID number"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    tags_text = forms.CharField(
+        label=_("tags"),
+        required=False,
+        max_length=300,
+        help_text=_("Separate tags with commas."),
+    )
+
+    class Meta:
+        model = Client
+        fields = [
+            "client_type",
+            "name",
+            "gender",
+            "birth_date",
+            "phone",
+            "city",
+            "education",
+            "industry",
+            "occupation",
+            "occupation_class",
+            "annual_income",
+            "wealth_stratum",
+            "credit_status",
+            "cvm_stage",
+            "source",
+            "referred_by",
+            "owner",
+            "notes",
+        ]
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "annual_income": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        }
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        advisors = advisors_assignable_by(user=user)
+        owner_field = self.fields["owner"]
+        assert isinstance(owner_field, forms.ModelChoiceField)
+        owner_field.queryset = User.objects.filter(pk__in=[a.pk for a in advisors])
+        owner_field.empty_label = None
+        current_owner = self.instance.owner if self.instance.pk else user
+        if not self.instance.pk:
+            self.initial.setdefault("owner", user.pk)
+        if len(advisors) == 1:
+            # Advisors cannot give clients away; the field would only be noise.
+            del self.fields["owner"]
+        referrer_field = self.fields["referred_by"]
+        assert isinstance(referrer_field, forms.ModelChoiceField)
+        referrers = referrer_choices(user=user, owner=current_owner)
+        if self.instance.pk:
+            referrers = referrers.exclude(pk=self.instance.pk)
+        referrer_field.queryset = referrers.order_by("name")
+        if self.instance.pk:
+            self.initial.setdefault(
+                "tags_text", ", ".join(tag.name for tag in self.instance.tags.all())
+            )
+            if self.instance.has_id_number:
+                self.fields["id_number"].help_text = _(
+                    "Stored: %(masked)s. Leave empty to keep it; type a new number to replace it."
+                ) % {"masked": self.instance.id_number_masked}
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data.get("phone", "")
+        if not phone:
+            return ""
+        validate_mobile(phone)
+        return normalize_mobile(phone)
+
+    def clean_id_number(self) -> str:
+        number = normalize_id_number(self.cleaned_data.get("id_number", ""))
+        if number:
+            validate_id_number(number)
+        return number
+
+    def clean_tags_text(self) -> list[str]:
+        return tags_parse(self.cleaned_data.get("tags_text", ""))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        number = cleaned.get("id_number")
+        client_type = cleaned.get("client_type")
+        if number and client_type == ClientType.ENTERPRISE:
+            self.add_error(
+                "id_number",
+                _("An enterprise has no resident ID number; record its representative as a person."),
+            )
+            return cleaned
+        if number:
+            birth_from_id = id_number_birth_date(number)
+            birth_date = cleaned.get("birth_date")
+            if birth_date is None and "birth_date" not in self.errors:
+                # The ID number carries the birth date; fill it in rather than ask twice.
+                cleaned["birth_date"] = birth_from_id
+            elif birth_date is not None and birth_date != birth_from_id:
+                self.add_error(
+                    "birth_date",
+                    _("The ID number gives the birth date %(date)s, which differs from this one.")
+                    % {"date": birth_from_id},
+                )
+            gender = cleaned.get("gender")
+            gender_from_id = Gender.MALE if id_number_is_male(number) else Gender.FEMALE
+            if not gender:
+                cleaned["gender"] = gender_from_id
+            elif gender != gender_from_id:
+                self.add_error(
+                    "gender",
+                    _("The ID number belongs to a %(gender)s; please check the gender.")
+                    % {"gender": gender_from_id.label},
+                )
+        return cleaned
+
+
+class ClientFilterForm(forms.Form):
+    q = forms.CharField(label=_("search"), required=False, max_length=100)
+    client_type = forms.ChoiceField(
+        label=_("client type"),
+        required=False,
+        choices=[("", _("All types")), *ClientType.choices],
+    )
+    cvm_stage = forms.ChoiceField(label=_("CVM stage"), required=False)
+    industry = forms.ChoiceField(label=_("industry"), required=False)
+    archived = forms.BooleanField(label=_("include archived"), required=False)
+    sort = forms.ChoiceField(
+        label=_("sort by"),
+        required=False,
+        choices=[
+            ("updated", _("Recently updated")),
+            ("name", _("Name")),
+            ("created", _("Recently added")),
+        ],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cvm_field = self.fields["cvm_stage"]
+        industry_field = self.fields["industry"]
+        assert isinstance(cvm_field, forms.ChoiceField)
+        assert isinstance(industry_field, forms.ChoiceField)
+        cvm_field.choices = [("", _("All stages")), *CvmStage.choices]
+        industry_field.choices = [("", _("All industries")), *INDUSTRY_CHOICES]

@@ -1,0 +1,245 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients import crypto
+from clients.reference import INDUSTRY_CHOICES, OCCUPATION_CLASSES
+
+if TYPE_CHECKING:
+    from advisor_crm.accounts.models import User
+
+
+class ClientType(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individual")
+    FAMILY = "family", _("Family")
+    ENTERPRISE = "enterprise", _("Enterprise")
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class Education(models.TextChoices):
+    SECONDARY = "secondary", _("Secondary school or below")
+    COLLEGE = "college", _("College diploma")
+    BACHELOR = "bachelor", _("Bachelor's degree")
+    MASTER = "master", _("Master's degree")
+    DOCTORATE = "doctorate", _("Doctorate")
+
+
+class WealthStratum(models.TextChoices):
+    MASS = "mass", _("Mass market")
+    MASS_AFFLUENT = "mass_affluent", _("Mass affluent")
+    HIGH_NET_WORTH = "hnw", _("High net worth")
+    ULTRA_HIGH_NET_WORTH = "uhnw", _("Ultra high net worth")
+
+
+class CreditStatus(models.TextChoices):
+    GOOD = "good", _("Good")
+    FAIR = "fair", _("Fair")
+    POOR = "poor", _("Poor (defaults on record)")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class CvmStage(models.TextChoices):
+    ACQUIRE = "acquire", _("Acquire")
+    RETAIN = "retain", _("Retain")
+    DEVELOP = "develop", _("Develop")
+
+
+class Source(models.TextChoices):
+    REFERRAL = "referral", _("Referral by a client")
+    OWN_NETWORK = "own_network", _("Own network")
+    EVENT = "event", _("Event or seminar")
+    ONLINE = "online", _("Online")
+    COMPANY = "company", _("Assigned by the company")
+    OTHER = "other", _("Other")
+
+
+class ClientQuerySet(models.QuerySet["Client"]):
+    def visible_to(self, user: User) -> ClientQuerySet:
+        """The one place that decides which clients a user may see.
+
+        Admins see every client, team leads the clients of the advisors in the teams
+        they lead (and their own), advisors only their own. Every view, export and
+        task goes through this method.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_crm_admin:
+            return self.all()
+        if user.is_team_lead:
+            return self.filter(Q(owner=user) | Q(owner__team__lead=user))
+        return self.filter(owner=user)
+
+    def active(self) -> ClientQuerySet:
+        return self.filter(archived_at__isnull=True)
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=30, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Client(models.Model):
+    client_type = models.CharField(
+        _("client type"), max_length=20, choices=ClientType.choices, default=ClientType.INDIVIDUAL
+    )
+    name = models.CharField(_("name"), max_length=100)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    # The ID number is never stored in clear: the ciphertext is decrypted only to
+    # reveal it on request, and the blind index serves exact search.
+    id_number_encrypted = models.TextField(blank=True, editable=False)
+    id_number_index = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    city = models.CharField(_("city"), max_length=50, blank=True)
+    education = models.CharField(
+        _("education"), max_length=20, choices=Education.choices, blank=True
+    )
+    industry = models.CharField(_("industry"), max_length=30, choices=INDUSTRY_CHOICES, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=100, blank=True)
+    occupation_class = models.PositiveSmallIntegerField(
+        _("occupation class"),
+        choices=OCCUPATION_CLASSES,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+    )
+    annual_income = models.DecimalField(
+        _("annual income (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    wealth_stratum = models.CharField(
+        _("wealth stratum"), max_length=20, choices=WealthStratum.choices, blank=True
+    )
+    credit_status = models.CharField(
+        _("credit status"),
+        max_length=20,
+        choices=CreditStatus.choices,
+        default=CreditStatus.UNKNOWN,
+    )
+    cvm_stage = models.CharField(
+        _("CVM stage"), max_length=20, choices=CvmStage.choices, default=CvmStage.ACQUIRE
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
+    referred_by = models.ForeignKey(
+        "self",
+        verbose_name=_("referred by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="clients")
+    notes = models.TextField(_("notes"), blank=True)
+    owner = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("advisor"),
+        on_delete=models.PROTECT,
+        related_name="clients",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True, editable=False)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        # The list pages sort by these keys with the id as tie-breaker; the indexes
+        # make every keyset page an index range scan, scoped or not.
+        indexes = [
+            models.Index(fields=["owner", "-updated_at", "-id"], name="client_owner_updated"),
+            models.Index(fields=["owner", "name", "id"], name="client_owner_name"),
+            models.Index(fields=["owner", "-created_at", "-id"], name="client_owner_created"),
+            models.Index(fields=["-updated_at", "-id"], name="client_updated"),
+            models.Index(fields=["name", "id"], name="client_name"),
+            models.Index(fields=["-created_at", "-id"], name="client_created"),
+            models.Index(fields=["phone"], name="client_phone"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(occupation_class__isnull=True)
+                | Q(occupation_class__gte=1, occupation_class__lte=6),
+                name="client_occupation_class_1_to_6",
+            ),
+            models.CheckConstraint(
+                condition=Q(annual_income__isnull=True) | Q(annual_income__gte=0),
+                name="client_annual_income_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_id_number(self) -> bool:
+        return bool(self.id_number_encrypted)
+
+    def get_id_number(self) -> str:
+        """Decrypt the ID number; callers record the access when they show it."""
+        return crypto.decrypt(self.id_number_encrypted) if self.id_number_encrypted else ""
+
+    def set_id_number(self, value: str) -> None:
+        if value:
+            self.id_number_encrypted = crypto.encrypt(value)
+            self.id_number_index = crypto.blind_index(value)
+        else:
+            self.id_number_encrypted = ""
+            self.id_number_index = ""
+
+    @property
+    def id_number_masked(self) -> str:
+        return crypto.mask(self.get_id_number()) if self.id_number_encrypted else ""
+
+    @property
+    def age(self) -> int | None:
+        if self.birth_date is None:
+            return None
+        today = timezone.localdate()
+        had_birthday = (today.month, today.day) >= (self.birth_date.month, self.birth_date.day)
+        return today.year - self.birth_date.year - (0 if had_birthday else 1)
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+
+class SensitiveAccess(models.Model):
+    """An audit record each time a user reveals a protected field (PIPL)."""
+
+    class Field(models.TextChoices):
+        ID_NUMBER = "id_number", _("ID number")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="sensitive_accesses")
+    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    field = models.CharField(max_length=30, choices=Field.choices)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("sensitive field access")
+        verbose_name_plural = _("sensitive field accesses")

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from advisor_crm.accounts.models import User
+from advisor_crm.pagination import KeysetPage, keyset_paginate
+from clients import crypto
+from clients.models import Client
+from clients.validators import normalize_id_number, normalize_mobile
+
+# Sort options of the client list: each ends with the primary key so that the keyset
+# is unique, and each has a matching index (see Client.Meta.indexes).
+CLIENT_ORDERINGS: dict[str, tuple[str, ...]] = {
+    "updated": ("-updated_at", "-id"),
+    "name": ("name", "id"),
+    "created": ("-created_at", "-id"),
+}
+DEFAULT_CLIENT_ORDERING = "updated"
+
+_LOOKS_LIKE_ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
+_LOOKS_LIKE_PHONE = re.compile(r"^[\d\s+\-]{3,}$")
+
+
+@dataclass(frozen=True)
+class ClientFilters:
+    query: str = ""
+    client_type: str = ""
+    cvm_stage: str = ""
+    industry: str = ""
+    include_archived: bool = False
+    sort: str = DEFAULT_CLIENT_ORDERING
+
+
+def client_get_for_user(*, user: User, client_id: int) -> Client:
+    """Fetch one client the user may see, or raise Http404 (never 403: no leak)."""
+    return get_object_or_404(Client.objects.visible_to(user), pk=client_id)
+
+
+def _search(query: str) -> Q:
+    """Turn the search box into a condition.
+
+    An 18-character ID number is matched exactly through its blind index (the
+    number itself is encrypted); digits search the phone; anything else the name.
+    """
+    text = query.strip()
+    if _LOOKS_LIKE_ID_NUMBER.match(text):
+        return Q(id_number_index=crypto.blind_index(normalize_id_number(text)))
+    if _LOOKS_LIKE_PHONE.match(text):
+        return Q(phone__contains=normalize_mobile(text))
+    return Q(name__icontains=text)
+
+
+def client_list(
+    *, user: User, filters: ClientFilters, cursor: str | None, page_size: int | None = None
+) -> KeysetPage[Client]:
+    """One keyset page of the clients the user may see, filtered and sorted.
+
+    Raises InvalidCursor for a tampered or stale cursor; the view answers 400.
+    """
+    queryset = Client.objects.visible_to(user)
+    if not filters.include_archived:
+        queryset = queryset.active()
+    if filters.query.strip():
+        queryset = queryset.filter(_search(filters.query))
+    if filters.client_type:
+        queryset = queryset.filter(client_type=filters.client_type)
+    if filters.cvm_stage:
+        queryset = queryset.filter(cvm_stage=filters.cvm_stage)
+    if filters.industry:
+        queryset = queryset.filter(industry=filters.industry)
+    queryset = queryset.select_related("owner").prefetch_related("tags")
+    ordering = CLIENT_ORDERINGS.get(filters.sort, CLIENT_ORDERINGS[DEFAULT_CLIENT_ORDERING])
+    return keyset_paginate(
+        queryset,
+        ordering=ordering,
+        cursor=cursor,
+        page_size=page_size or settings.CLIENT_LIST_PAGE_SIZE,
+    )
+
+
+def advisors_assignable_by(*, user: User) -> list[User]:
+    """Advisors a user may give a client to: admins any, leads their team, else self."""
+    if user.is_crm_admin:
+        return list(User.objects.filter(is_active=True).exclude(role="admin").order_by("username"))
+    if user.is_team_lead:
+        return list(
+            User.objects.filter(Q(pk=user.pk) | Q(team__lead=user, is_active=True)).order_by(
+                "username"
+            )
+        )
+    return [user]
+
+
+def referrer_choices(*, user: User, owner: User) -> QuerySet[Client]:
+    """Clients that may be named as the referrer: the owner's clients the user sees."""
+    return Client.objects.visible_to(user).filter(owner=owner).active().only("pk", "name")

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from advisor_crm.accounts.models import User
+from clients.models import Client, SensitiveAccess, Tag
+
+# Fields a client form may set directly; the ID number and tags go through their
+# own handling (encryption, normalisation) below.
+PROFILE_FIELDS = (
+    "client_type",
+    "name",
+    "gender",
+    "birth_date",
+    "phone",
+    "city",
+    "education",
+    "industry",
+    "occupation",
+    "occupation_class",
+    "annual_income",
+    "wealth_stratum",
+    "credit_status",
+    "cvm_stage",
+    "source",
+    "referred_by",
+    "notes",
+    "owner",
+)
+
+
+def tags_parse(text: str) -> list[str]:
+    """Split "高净值, 企业主；转介绍" on commas, Chinese commas and semicolons."""
+    for separator in "，；;、":
+        text = text.replace(separator, ",")
+    seen: dict[str, None] = {}
+    for part in text.split(","):
+        name = part.strip()[:30]
+        if name:
+            seen.setdefault(name, None)
+    return list(seen)
+
+
+def _tags_set(client: Client, names: Iterable[str]) -> None:
+    names = list(names)
+    existing = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    missing = [Tag(name=name) for name in names if name not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    client.tags.set([existing[name] for name in names])
+
+
+@transaction.atomic
+def client_create(
+    *, data: dict[str, Any], id_number: str = "", tag_names: Iterable[str] = ()
+) -> Client:
+    client = Client(**{field: data[field] for field in PROFILE_FIELDS if field in data})
+    client.set_id_number(id_number)
+    client.full_clean(exclude=["tags"])
+    client.save()
+    _tags_set(client, tag_names)
+    return client
+
+
+@transaction.atomic
+def client_update(
+    *,
+    client: Client,
+    data: dict[str, Any],
+    id_number: str | None = None,
+    tag_names: Iterable[str] | None = None,
+) -> Client:
+    """Update the given fields; an id_number of None keeps the stored one."""
+    for field in PROFILE_FIELDS:
+        if field in data:
+            setattr(client, field, data[field])
+    if id_number is not None:
+        client.set_id_number(id_number)
+    client.full_clean(exclude=["tags"])
+    client.save()
+    if tag_names is not None:
+        _tags_set(client, tag_names)
+    return client
+
+
+def client_archive(*, client: Client) -> Client:
+    client.archived_at = timezone.now()
+    client.save(update_fields=["archived_at", "updated_at"])
+    return client
+
+
+def client_restore(*, client: Client) -> Client:
+    client.archived_at = None
+    client.save(update_fields=["archived_at", "updated_at"])
+    return client
+
+
+def client_reveal_id_number(*, client: Client, user: User, ip_address: str | None) -> str:
+    """Decrypt the ID number for display and record who saw it, when and from where."""
+    SensitiveAccess.objects.create(
+        client=client, user=user, field=SensitiveAccess.Field.ID_NUMBER, ip_address=ip_address
+    )
+    return client.get_id_number()

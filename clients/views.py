@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+
+from advisor_crm.http import AuthenticatedRequest, client_ip
+from advisor_crm.pagination import InvalidCursor
+from clients import selectors, services
+from clients.forms import ClientFilterForm, ClientForm
+
+
+def _filters_from(form: ClientFilterForm) -> selectors.ClientFilters:
+    data = form.cleaned_data if form.is_valid() else {}
+    return selectors.ClientFilters(
+        query=data.get("q", ""),
+        client_type=data.get("client_type", ""),
+        cvm_stage=data.get("cvm_stage", ""),
+        industry=data.get("industry", ""),
+        include_archived=bool(data.get("archived")),
+        sort=data.get("sort") or selectors.DEFAULT_CLIENT_ORDERING,
+    )
+
+
+@login_required
+@require_GET
+def client_list(request: AuthenticatedRequest) -> HttpResponse:
+    filter_form = ClientFilterForm(request.GET)
+    try:
+        page = selectors.client_list(
+            user=request.user,
+            filters=_filters_from(filter_form),
+            cursor=request.GET.get("cursor") or None,
+        )
+    except InvalidCursor:
+        return HttpResponseBadRequest(_("This page link is no longer valid."))
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {"filter_form": filter_form, "page": page, "base_query": query.urlencode()}
+    # Live search and paging swap only the results; a full load gets the whole page.
+    if request.htmx and request.htmx.target == "client-results":
+        return render(request, "clients/client_list.html#results", context)
+    return render(request, "clients/client_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_create(request: AuthenticatedRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = ClientForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data.setdefault("owner", request.user)
+            client = services.client_create(
+                data=data,
+                id_number=form.cleaned_data["id_number"],
+                tag_names=form.cleaned_data["tags_text"],
+            )
+            if request.htmx:
+                # Stay on the list: confirm in the panel and let the results refresh.
+                response = render(request, "clients/client_created.html", {"client": client})
+                return trigger_client_event(response, "clientsChanged")
+            url = reverse("clients:detail", args=[client.pk])
+            return HttpResponse(status=303, headers={"Location": url})
+    else:
+        form = ClientForm(user=request.user)
+    template = "clients/client_form.html"
+    if request.htmx:
+        template += "#form"
+    return render(request, template, {"form": form, "client": None})
+
+
+@login_required
+@require_GET
+def client_detail(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
+    client = selectors.client_get_for_user(user=request.user, client_id=client_id)
+    return render(request, "clients/client_detail.html", {"client": client})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_edit(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
+    client = selectors.client_get_for_user(user=request.user, client_id=client_id)
+    if request.method == "POST":
+        form = ClientForm(request.POST, instance=client, user=request.user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            client = services.client_update(
+                client=client,
+                data=data,
+                id_number=form.cleaned_data["id_number"] or None,
+                tag_names=form.cleaned_data["tags_text"],
+            )
+            if request.htmx:
+                return render(request, "clients/client_detail.html#profile", {"client": client})
+            return HttpResponse(
+                status=303, headers={"Location": reverse("clients:detail", args=[client.pk])}
+            )
+        # Reload the stored values for the page around the form: the failed form
+        # must not leak its unsaved input into the rest of the page.
+        client.refresh_from_db()
+    else:
+        form = ClientForm(instance=client, user=request.user)
+    template = "clients/client_form.html"
+    if request.htmx:
+        template += "#form"
+    return render(request, template, {"form": form, "client": client})
+
+
+@login_required
+@require_POST
+def client_archive(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
+    client = selectors.client_get_for_user(user=request.user, client_id=client_id)
+    services.client_archive(client=client)
+    return _after_state_change(request, client.pk)
+
+
+@login_required
+@require_POST
+def client_restore(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
+    client = selectors.client_get_for_user(user=request.user, client_id=client_id)
+    services.client_restore(client=client)
+    return _after_state_change(request, client.pk)
+
+
+def _after_state_change(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
+    client = selectors.client_get_for_user(user=request.user, client_id=client_id)
+    if request.htmx:
+        return render(request, "clients/client_detail.html#profile", {"client": client})
+    return HttpResponse(status=303, headers={"Location": reverse("clients:detail", args=[client_id])})
+
+
+@login_required
+@require_POST
+def client_reveal_id_number(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
+    client = selectors.client_get_for_user(user=request.user, client_id=client_id)
+    id_number = services.client_reveal_id_number(
+        client=client, user=request.user, ip_address=client_ip(request)
+    )
+    context = {"client": client, "revealed_id_number": id_number}
+    if request.htmx:
+        return render(request, "clients/client_detail.html#id-number", context)
+    return render(request, "clients/client_detail.html", context)

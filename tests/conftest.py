@@ -1,0 +1,58 @@
+"""The fixed cast every test uses.
+
+Team A: `lead` leads `advisor` and `teammate`. Team B: led by `other_lead`, with
+`outsider`. `admin` belongs to no team. Each advisor owns one client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client as HttpClient
+
+from advisor_crm.accounts.models import Role, User
+from clients.models import Client
+from tests.factories import make_client, make_team, make_user
+
+
+@dataclass
+class Cast:
+    admin: User
+    lead: User
+    advisor: User
+    teammate: User
+    other_lead: User
+    outsider: User
+    advisor_client: Client
+    teammate_client: Client
+    outsider_client: Client
+
+
+@pytest.fixture
+def cast(db: None) -> Cast:
+    admin = make_user(username="admin", role=Role.ADMIN)
+    lead = make_user(username="lead", role=Role.TEAM_LEAD)
+    team_a = make_team(lead=lead, name="杭州一组")
+    advisor = make_user(username="advisor", team=team_a)
+    teammate = make_user(username="teammate", team=team_a)
+    other_lead = make_user(username="other_lead", role=Role.TEAM_LEAD)
+    team_b = make_team(lead=other_lead, name="上海二组")
+    outsider = make_user(username="outsider", team=team_b)
+    return Cast(
+        admin=admin,
+        lead=lead,
+        advisor=advisor,
+        teammate=teammate,
+        other_lead=other_lead,
+        outsider=outsider,
+        advisor_client=make_client(owner=advisor, name="赵建国"),
+        teammate_client=make_client(owner=teammate, name="孙丽"),
+        outsider_client=make_client(owner=outsider, name="周杰"),
+    )
+
+
+def logged_in(user: User) -> HttpClient:
+    http = HttpClient()
+    http.force_login(user)
+    return http
