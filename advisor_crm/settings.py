@@ -97,7 +97,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,6 +108,10 @@ MIDDLEWARE = [
     # Axes goes last so that it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
+
+if not DEBUG:
+    # Gunicorn serves the collected static files itself; runserver does it in DEBUG.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "advisor_crm.urls"
 WSGI_APPLICATION = "advisor_crm.wsgi.application"
@@ -236,7 +239,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Axes logs every login at INFO; failures and lockouts are WARNING.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # Page size of the client list. Keyset pagination keeps every page equally cheap.

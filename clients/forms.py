@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from advisor_crm.accounts.models import User
@@ -18,6 +19,34 @@ from clients.validators import (
     validate_id_number,
     validate_mobile,
 )
+
+
+class ReferrerSelect(forms.Select):
+    """A select that renders only the chosen referrer.
+
+    An advisor may have thousands of clients; listing them all would make the form
+    heavy. The options are fetched by search instead (see client_referrer_options),
+    while the form field still validates any visible client of the same advisor.
+    """
+
+    template_name = "clients/widgets/referrer_select.html"
+
+    def __init__(self, *args: Any, search_url: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.search_url = search_url
+
+    def optgroups(self, name: str, value: list[Any], attrs: dict[str, Any] | None = None) -> Any:
+        selected = [v for v in value if v not in ("", None)]
+        options = [self.create_option(name, "", "—", not selected, 0)]
+        if selected:
+            for index, client in enumerate(Client.objects.filter(pk__in=selected).only("name")):
+                options.append(self.create_option(name, client.pk, client.name, True, index + 1))
+        return [(None, options, 0)]
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["search_url"] = self.search_url
+        return context
 
 
 class ClientForm(forms.ModelForm):
@@ -89,7 +118,11 @@ class ClientForm(forms.ModelForm):
         referrers = referrer_choices(user=user, owner=current_owner)
         if self.instance.pk:
             referrers = referrers.exclude(pk=self.instance.pk)
-        referrer_field.queryset = referrers.order_by("name")
+        referrer_field.queryset = referrers
+        referrer_field.widget = ReferrerSelect(
+            search_url=reverse("clients:referrer_options") + f"?owner={current_owner.pk}"
+            + (f"&exclude={self.instance.pk}" if self.instance.pk else "")
+        )
         if self.instance.pk:
             self.initial.setdefault(
                 "tags_text", ", ".join(tag.name for tag in self.instance.tags.all())

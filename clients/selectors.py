@@ -99,3 +99,15 @@ def advisors_assignable_by(*, user: User) -> list[User]:
 def referrer_choices(*, user: User, owner: User) -> QuerySet[Client]:
     """Clients that may be named as the referrer: the owner's clients the user sees."""
     return Client.objects.visible_to(user).filter(owner=owner).active().only("pk", "name")
+
+
+def referrer_search(
+    *, user: User, owner_id: int, query: str, exclude_id: int | None = None, limit: int = 20
+) -> list[Client]:
+    """Up to `limit` possible referrers among the owner's clients that the user sees."""
+    candidates = Client.objects.visible_to(user).filter(owner_id=owner_id).active()
+    if query:
+        candidates = candidates.filter(_search(query))
+    if exclude_id is not None:
+        candidates = candidates.exclude(pk=exclude_id)
+    return list(candidates.only("pk", "name", "phone", "city").order_by("name", "id")[:limit])

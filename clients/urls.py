@@ -7,6 +7,7 @@ app_name = "clients"
 urlpatterns = [
     path("", views.client_list, name="list"),
     path("new/", views.client_create, name="create"),
+    path("referrers/", views.client_referrer_options, name="referrer_options"),
     path("<int:client_id>/", views.client_detail, name="detail"),
     path("<int:client_id>/edit/", views.client_edit, name="edit"),
     path("<int:client_id>/archive/", views.client_archive, name="archive"),

@@ -145,3 +145,20 @@ def client_reveal_id_number(request: AuthenticatedRequest, client_id: int) -> Ht
     if request.htmx:
         return render(request, "clients/client_detail.html#id-number", context)
     return render(request, "clients/client_detail.html", context)
+
+
+@login_required
+@require_GET
+def client_referrer_options(request: AuthenticatedRequest) -> HttpResponse:
+    """Options for the referrer select: the owner's clients whose name matches."""
+    owner_id = request.GET.get("owner", "")
+    query = request.GET.get("q", "").strip()
+    candidates = selectors.referrer_search(
+        user=request.user,
+        owner_id=int(owner_id) if owner_id.isdigit() else request.user.pk,
+        query=query,
+        exclude_id=int(request.GET["exclude"]) if request.GET.get("exclude", "").isdigit() else None,
+    )
+    return render(
+        request, "clients/widgets/referrer_select.html#options", {"candidates": candidates, "query": query}
+    )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client as HttpClient
+from pytest_django import Settings
 
 from advisor_crm.accounts.models import Role, User
 from clients.models import Client
@@ -27,6 +28,13 @@ class Cast:
     advisor_client: Client
     teammate_client: Client
     outsider_client: Client
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings: Settings) -> None:
+    # The default PBKDF2 takes a noticeable fraction of a second per user on purpose;
+    # tests create several users each, and what they check does not depend on it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
