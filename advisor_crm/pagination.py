@@ -44,7 +44,9 @@ def _encode(direction: str, values: list[Any]) -> str:
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 
-def _decode(model: type[models.Model], fields: list[tuple[str, bool]], cursor: str) -> tuple[str, list[Any]]:
+def _decode(
+    model: type[models.Model], fields: list[tuple[str, bool]], cursor: str
+) -> tuple[str, list[Any]]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -52,10 +54,12 @@ def _decode(model: type[models.Model], fields: list[tuple[str, bool]], cursor: s
         raw_values = payload["v"]
         if direction not in {"n", "p"} or len(raw_values) != len(fields):
             raise InvalidCursor(cursor)
-        values = [
-            model._meta.get_field(name).to_python(raw)
-            for (name, _desc), raw in zip(fields, raw_values, strict=True)
-        ]
+        values = []
+        for (name, _desc), raw in zip(fields, raw_values, strict=True):
+            field = model._meta.get_field(name)
+            if not isinstance(field, models.Field):
+                raise InvalidCursor(cursor)
+            values.append(field.to_python(raw))
     except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
         raise InvalidCursor(cursor) from exc
     return direction, values

@@ -66,7 +66,9 @@ DEBUG = env_bool("DEBUG", False)
 
 # Secrets have development defaults only while DEBUG is on.
 SECRET_KEY = env_str("SECRET_KEY", _dev_secret("secret-key") if DEBUG else None)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else None)
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else None
+)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # ID numbers are encrypted with Fernet; several comma-separated keys allow rotation
@@ -147,7 +149,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "db.sqlite3",
+            "NAME": str(VAR_DIR / "db.sqlite3"),
             # WAL lets the dev server and an in-process task read while another writes.
             "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20},
         }

@@ -13,13 +13,14 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from clients.validators import id_number_check_char
 
-SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛"
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛"
+MALE_CHARS = (
+    "伟强磊军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林峰建国志文博宏毅诚睿泽轩晨昊天"
 )
-MALE_CHARS = "伟强磊军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林峰建国志文博宏毅诚睿泽轩晨昊天"
 FEMALE_CHARS = "芳娜敏静丽艳娟霞秀玲桂英红梅琳雪婷慧莹晶颖佳欣怡悦璐瑶倩雅琪萱彤妍薇岚洁蓉"
 
 # (6-digit administrative code, city) pairs of real districts.
@@ -39,7 +40,11 @@ MOBILE_PREFIXES = (
 # Industry code, weight (seed 000's share of covered clients where it gives one),
 # occupations with their risk class.
 INDUSTRY_PROFILES: tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...] = (
-    ("internet", 20, (("软件工程师", 1), ("产品经理", 1), ("互联网公司创始人", 1), ("技术总监", 1))),
+    (
+        "internet",
+        20,
+        (("软件工程师", 1), ("产品经理", 1), ("互联网公司创始人", 1), ("技术总监", 1)),
+    ),
     ("tmt", 14, (("通信工程师", 2), ("媒体制作人", 2), ("芯片设计师", 1))),
     ("trade_consumer", 14, (("贸易公司老板", 2), ("连锁店店主", 2), ("电商运营总监", 1))),
     ("manufacturing", 13, (("工厂主", 3), ("生产经理", 3), ("质量工程师", 2))),
@@ -57,8 +62,32 @@ INDUSTRY_PROFILES: tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...] = (
 )
 _INDUSTRY_WEIGHTS = [weight for _code, weight, _jobs in INDUSTRY_PROFILES]
 
-TAGS = ("企业主", "高净值", "转介绍", "关注传承", "关注养老", "子女教育", "医生", "海外资产", "VIP", "待回访")
-COMPANY_WORDS = ("华信", "远航", "恒泰", "瑞丰", "中科", "智联", "鼎盛", "天成", "宏达", "新锐", "博远", "星河")
+TAGS = (
+    "企业主",
+    "高净值",
+    "转介绍",
+    "关注传承",
+    "关注养老",
+    "子女教育",
+    "医生",
+    "海外资产",
+    "VIP",
+    "待回访",
+)
+COMPANY_WORDS = (
+    "华信",
+    "远航",
+    "恒泰",
+    "瑞丰",
+    "中科",
+    "智联",
+    "鼎盛",
+    "天成",
+    "宏达",
+    "新锐",
+    "博远",
+    "星河",
+)
 COMPANY_KINDS = ("科技有限公司", "贸易有限公司", "实业有限公司", "制造有限公司", "投资有限公司")
 
 
@@ -105,7 +134,7 @@ def _stratum(income: Decimal | None, rng: random.Random) -> str:
 
 def _education(income: Decimal | None, rng: random.Random) -> str:
     levels = ["secondary", "college", "bachelor", "master", "doctorate"]
-    weights = [2, 3, 5, 3, 1] if (income or 0) >= 500_000 else [3, 4, 5, 2, 0.5]
+    weights = [2.0, 3, 5, 3, 1] if (income or 0) >= 500_000 else [3.0, 4, 5, 2, 0.5]
     return rng.choices(levels, weights)[0]
 
 
@@ -122,9 +151,10 @@ def generate_clients(count: int, *, seed: int, now: dt.datetime) -> Iterator[Gen
         phone = rng.choice(MOBILE_PREFIXES) + f"{rng.randint(0, 99_999_999):08d}"
         tags = rng.sample(TAGS, k=rng.choice([0, 0, 1, 1, 2, 3]))
         source = rng.choices(
-            ["referral", "own_network", "event", "online", "company", "other"], [35, 25, 15, 10, 10, 5]
+            ["referral", "own_network", "event", "online", "company", "other"],
+            [35, 25, 15, 10, 10, 5],
         )[0]
-        common = {
+        common: dict[str, Any] = {
             "city": city,
             "industry": industry,
             "credit_status": rng.choices(["good", "fair", "poor", "unknown"], [60, 20, 5, 15])[0],

@@ -120,7 +120,8 @@ class ClientForm(forms.ModelForm):
             referrers = referrers.exclude(pk=self.instance.pk)
         referrer_field.queryset = referrers
         referrer_field.widget = ReferrerSelect(
-            search_url=reverse("clients:referrer_options") + f"?owner={current_owner.pk}"
+            search_url=reverse("clients:referrer_options")
+            + f"?owner={current_owner.pk}"
             + (f"&exclude={self.instance.pk}" if self.instance.pk else "")
         )
         if self.instance.pk:
@@ -155,7 +156,9 @@ class ClientForm(forms.ModelForm):
         if number and client_type == ClientType.ENTERPRISE:
             self.add_error(
                 "id_number",
-                _("An enterprise has no resident ID number; record its representative as a person."),
+                _(
+                    "An enterprise has no resident ID number; record its representative as a person."
+                ),
             )
             return cleaned
         if number:

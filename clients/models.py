@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -72,12 +71,17 @@ class ClientQuerySet(models.QuerySet["Client"]):
         they lead (and their own), advisors only their own. Every view, export and
         task goes through this method.
         """
+        from advisor_crm.accounts.models import User
+
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_crm_admin:
             return self.all()
         if user.is_team_lead:
-            return self.filter(Q(owner=user) | Q(owner__team__lead=user))
+            # A subquery on the small users table, not a join through teams: the
+            # planner can then walk the list's sort index and probe owner ids.
+            team = User.objects.filter(Q(pk=user.pk) | Q(team__lead=user)).values("pk")
+            return self.filter(owner__in=team)
         return self.filter(owner=user)
 
     def active(self) -> ClientQuerySet:
@@ -226,7 +230,6 @@ class Client(models.Model):
         return self.archived_at is not None
 
 
-
 class SensitiveAccess(models.Model):
     """An audit record each time a user reveals a protected field (PIPL)."""
 
@@ -243,3 +246,6 @@ class SensitiveAccess(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("sensitive field access")
         verbose_name_plural = _("sensitive field accesses")
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.client} ({self.field}, {self.created_at:%Y-%m-%d %H:%M})"

@@ -131,7 +131,9 @@ def _after_state_change(request: AuthenticatedRequest, client_id: int) -> HttpRe
     client = selectors.client_get_for_user(user=request.user, client_id=client_id)
     if request.htmx:
         return render(request, "clients/client_detail.html#profile", {"client": client})
-    return HttpResponse(status=303, headers={"Location": reverse("clients:detail", args=[client_id])})
+    return HttpResponse(
+        status=303, headers={"Location": reverse("clients:detail", args=[client_id])}
+    )
 
 
 @login_required
@@ -157,8 +159,12 @@ def client_referrer_options(request: AuthenticatedRequest) -> HttpResponse:
         user=request.user,
         owner_id=int(owner_id) if owner_id.isdigit() else request.user.pk,
         query=query,
-        exclude_id=int(request.GET["exclude"]) if request.GET.get("exclude", "").isdigit() else None,
+        exclude_id=int(request.GET["exclude"])
+        if request.GET.get("exclude", "").isdigit()
+        else None,
     )
     return render(
-        request, "clients/widgets/referrer_select.html#options", {"candidates": candidates, "query": query}
+        request,
+        "clients/widgets/referrer_select.html#options",
+        {"candidates": candidates, "query": query},
     )

@@ -14,7 +14,9 @@ _sequence = itertools.count(1)
 PASSWORD = "test-pass-2026"
 
 
-def make_user(*, username: str | None = None, role: str = Role.ADVISOR, team: Team | None = None, **extra: Any) -> User:
+def make_user(
+    *, username: str | None = None, role: str = Role.ADVISOR, team: Team | None = None, **extra: Any
+) -> User:
     n = next(_sequence)
     user = User.objects.create_user(
         username=username or f"user{n}",
@@ -34,7 +36,9 @@ def make_team(*, lead: User, name: str | None = None) -> Team:
     return team
 
 
-def valid_id_number(*, region: str = "330106", birth: str = "19840315", sequence: str = "123") -> str:
+def valid_id_number(
+    *, region: str = "330106", birth: str = "19840315", sequence: str = "123"
+) -> str:
     first17 = f"{region}{birth}{sequence}"
     return first17 + id_number_check_char(first17)
 

@@ -46,7 +46,9 @@ def test_it_starts_gunicorn_on_the_projects_wsgi_app(compose: dict[str, Any]) ->
 
 
 @pytest.mark.parametrize(("service", "kind"), [("worker", "worker"), ("beat", "beat")])
-def test_it_runs_celery_with_the_projects_app(compose: dict[str, Any], service: str, kind: str) -> None:
+def test_it_runs_celery_with_the_projects_app(
+    compose: dict[str, Any], service: str, kind: str
+) -> None:
     command = compose["services"][service]["command"]
     assert command.startswith(f"celery -A advisor_crm {kind}")
     from advisor_crm.celery import app
@@ -80,7 +82,12 @@ def test_it_gives_production_settings_everything_they_require(compose: dict[str,
         "'eager': settings.CELERY_TASK_ALWAYS_EAGER, 'host': settings.DATABASES['default']['HOST']}))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+        [sys.executable, "-c", probe],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout.strip().splitlines()[-1])

@@ -10,7 +10,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "display_name", "role", "team", "is_active")
     list_filter = ("role", "team", "is_active")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("Advisor CRM"), {"fields": ("role", "display_name", "phone", "team")}),
     )
 

@@ -53,7 +53,9 @@ def user_edit(request: AuthenticatedRequest, user_id: int | None = None) -> Http
     user = get_object_or_404(User, pk=user_id) if user_id else User()
     form = UserForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
-        services.user_save(user=user, data=form.cleaned_data, password=form.cleaned_data["password"])
+        services.user_save(
+            user=user, data=form.cleaned_data, password=form.cleaned_data["password"]
+        )
         return _saved(request, reverse("accounts:user_list"))
     if user.pk:
         user.refresh_from_db()
@@ -73,6 +75,8 @@ def team_edit(request: AuthenticatedRequest, team_id: int | None = None) -> Http
     team = get_object_or_404(Team, pk=team_id) if team_id else Team()
     form = TeamForm(request.POST or None, instance=team)
     if request.method == "POST" and form.is_valid():
-        services.team_save(team=team, name=form.cleaned_data["name"], lead=form.cleaned_data["lead"])
+        services.team_save(
+            team=team, name=form.cleaned_data["name"], lead=form.cleaned_data["lead"]
+        )
         return _saved(request, reverse("accounts:team_list"))
     return render(request, "accounts/team_form.html", {"form": form, "team": team})

@@ -80,7 +80,10 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             self._copy(batch, owner_ids, offset, tags)
             return
-        clients = [self._client(row, owner_ids[(offset + i) % len(owner_ids)]) for i, row in enumerate(batch)]
+        clients = [
+            self._client(row, owner_ids[(offset + i) % len(owner_ids)])
+            for i, row in enumerate(batch)
+        ]
         Client.objects.bulk_create(clients)
         self._link_tags((c.pk, row.tags) for c, row in zip(clients, batch, strict=True))
 
@@ -89,7 +92,10 @@ class Command(BaseCommand):
         return dict(Tag.objects.filter(name__in=names).values_list("name", "pk"))
 
     def _client(self, row: GeneratedClient, owner_id: int) -> Client:
-        client = Client(owner_id=owner_id, **{k: v for k, v in vars(row).items() if k not in {"id_number", "tags"}})
+        client = Client(
+            owner_id=owner_id,
+            **{k: v for k, v in vars(row).items() if k not in {"id_number", "tags"}},
+        )
         client.set_id_number(row.id_number)
         return client
 
@@ -100,7 +106,9 @@ class Command(BaseCommand):
             [through(client_id=pk, tag_id=tag_ids[name]) for pk, names in links for name in names]
         )
 
-    def _copy(self, batch: list[GeneratedClient], owner_ids: list[int], offset: int, tags: dict[str, int]) -> None:
+    def _copy(
+        self, batch: list[GeneratedClient], owner_ids: list[int], offset: int, tags: dict[str, int]
+    ) -> None:
         now = timezone.now()
         with connection.cursor() as cursor:
             cursor.execute(
@@ -110,7 +118,9 @@ class Command(BaseCommand):
             ids = [pk for (pk,) in cursor.fetchall()]
             raw = cursor.connection  # the psycopg 3 connection, for COPY
             with raw.cursor() as copy_cursor:
-                with copy_cursor.copy(f"COPY clients_client ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                with copy_cursor.copy(
+                    f"COPY clients_client ({', '.join(COLUMNS)}) FROM STDIN"
+                ) as copy:
                     for i, (pk, row) in enumerate(zip(ids, batch, strict=True)):
                         encrypted = crypto.encrypt(row.id_number) if row.id_number else ""
                         index = crypto.blind_index(row.id_number) if row.id_number else ""
@@ -124,7 +134,9 @@ class Command(BaseCommand):
                             )
                         )  # fmt: skip
                 through_table = Client.tags.through._meta.db_table
-                with copy_cursor.copy(f"COPY {through_table} (client_id, tag_id) FROM STDIN") as copy:
+                with copy_cursor.copy(
+                    f"COPY {through_table} (client_id, tag_id) FROM STDIN"
+                ) as copy:
                     for pk, row in zip(ids, batch, strict=True):
                         for name in row.tags:
                             copy.write_row((pk, tags[name]))

@@ -28,9 +28,19 @@ DEMO_USERS: tuple[dict[str, Any], ...] = (
     {"username": "admin", "role": Role.ADMIN, "display_name": "系统管理员", "team": None},
     {"username": "lead", "role": Role.TEAM_LEAD, "display_name": "陈主管", "team": "杭州精英一组"},
     {"username": "advisor", "role": Role.ADVISOR, "display_name": "林顾问", "team": "杭州精英一组"},
-    {"username": "advisor2", "role": Role.ADVISOR, "display_name": "王顾问", "team": "杭州精英一组"},
+    {
+        "username": "advisor2",
+        "role": Role.ADVISOR,
+        "display_name": "王顾问",
+        "team": "杭州精英一组",
+    },
     {"username": "lead2", "role": Role.TEAM_LEAD, "display_name": "黄主管", "team": "上海财富二组"},
-    {"username": "advisor3", "role": Role.ADVISOR, "display_name": "周顾问", "team": "上海财富二组"},
+    {
+        "username": "advisor3",
+        "role": Role.ADVISOR,
+        "display_name": "周顾问",
+        "team": "上海财富二组",
+    },
 )
 TEAM_LEADS = {"杭州精英一组": "lead", "上海财富二组": "lead2"}
 # How many generated clients each user owns (200 in all).
@@ -210,7 +220,9 @@ class Command(BaseCommand):
         rng = random.Random(7)
         for username in GENERATED_PER_OWNER:
             book = list(
-                Client.objects.filter(owner=users[username]).exclude(client_type="enterprise").order_by("phone")
+                Client.objects.filter(owner=users[username])
+                .exclude(client_type="enterprise")
+                .order_by("phone")
             )
             hubs = book[:4]
             referred = [c for c in book[4:] if c.source == "referral" and c.referred_by_id is None]
