@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -60,7 +61,7 @@ def _decode(
             if not isinstance(field, models.Field):
                 raise InvalidCursor(cursor)
             values.append(field.to_python(raw))
-    except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
+    except (ValueError, KeyError, TypeError, ValidationError) as exc:
         raise InvalidCursor(cursor) from exc
     return direction, values
 

@@ -39,7 +39,10 @@ class ReferrerSelect(forms.Select):
         selected = [v for v in value if v not in ("", None)]
         options = [self.create_option(name, "", "—", not selected, 0)]
         if selected:
-            for index, client in enumerate(Client.objects.filter(pk__in=selected).only("name")):
+            # Only clients the field accepts: a refused id must not echo a name back.
+            allowed = getattr(self.choices, "queryset", Client.objects.none())
+            chosen = allowed.filter(pk__in=[v for v in selected if str(v).isdigit()])
+            for index, client in enumerate(chosen.only("name")):
                 options.append(self.create_option(name, client.pk, client.name, True, index + 1))
         return [(None, options, 0)]
 
@@ -110,19 +113,24 @@ class ClientForm(forms.ModelForm):
         current_owner = self.instance.owner if self.instance.pk else user
         if not self.instance.pk:
             self.initial.setdefault("owner", user.pk)
+        # Referrers must be clients of the owner the form will save, which may be a
+        # newly chosen one; an unknown owner id is left for the owner field to refuse.
+        posted_owner = self.data.get("owner") if self.is_bound else None
+        chosen = next((a for a in advisors if str(a.pk) == str(posted_owner)), None)
+        referrer_owner = chosen or current_owner
         if len(advisors) == 1:
             # Advisors cannot give clients away; the field would only be noise.
             del self.fields["owner"]
         referrer_field = self.fields["referred_by"]
         assert isinstance(referrer_field, forms.ModelChoiceField)
-        referrers = referrer_choices(user=user, owner=current_owner)
+        referrers = referrer_choices(user=user, owner=referrer_owner)
         if self.instance.pk:
             referrers = referrers.exclude(pk=self.instance.pk)
         referrer_field.queryset = referrers
+        # The search follows the owner select when there is one (hx-include).
         referrer_field.widget = ReferrerSelect(
             search_url=reverse("clients:referrer_options")
-            + f"?owner={current_owner.pk}"
-            + (f"&exclude={self.instance.pk}" if self.instance.pk else "")
+            + (f"?exclude={self.instance.pk}" if self.instance.pk else "")
         )
         if self.instance.pk:
             self.initial.setdefault(
@@ -152,10 +160,14 @@ class ClientForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         number = cleaned.get("id_number")
+        typed = bool(number)
+        if not number and self.instance.pk and self.instance.has_id_number:
+            # An edit keeps the stored number; the profile must still agree with it.
+            number = self.instance.get_id_number()
         client_type = cleaned.get("client_type")
         if number and client_type == ClientType.ENTERPRISE:
             self.add_error(
-                "id_number",
+                "id_number" if typed else "client_type",
                 _(
                     "An enterprise has no resident ID number; record its representative as a person."
                 ),
@@ -164,7 +176,7 @@ class ClientForm(forms.ModelForm):
         if number:
             birth_from_id = id_number_birth_date(number)
             birth_date = cleaned.get("birth_date")
-            if birth_date is None and "birth_date" not in self.errors:
+            if birth_date is None and "birth_date" not in self.errors and typed:
                 # The ID number carries the birth date; fill it in rather than ask twice.
                 cleaned["birth_date"] = birth_from_id
             elif birth_date is not None and birth_date != birth_from_id:
@@ -176,7 +188,8 @@ class ClientForm(forms.ModelForm):
             gender = cleaned.get("gender")
             gender_from_id = Gender.MALE if id_number_is_male(number) else Gender.FEMALE
             if not gender:
-                cleaned["gender"] = gender_from_id
+                if typed:
+                    cleaned["gender"] = gender_from_id
             elif gender != gender_from_id:
                 self.add_error(
                     "gender",

@@ -111,3 +111,11 @@ def referrer_search(
     if exclude_id is not None:
         candidates = candidates.exclude(pk=exclude_id)
     return list(candidates.only("pk", "name", "phone", "city").order_by("name", "id")[:limit])
+
+
+def client_referrals(*, user: User, client: Client, limit: int = 20) -> list[Client]:
+    """Clients this client referred that the user may see, newest first."""
+    referred = Client.objects.visible_to(user).filter(referred_by=client)
+    return list(
+        referred.only("pk", "name", "cvm_stage", "created_at").order_by("-created_at")[:limit]
+    )

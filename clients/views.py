@@ -78,7 +78,11 @@ def client_create(request: AuthenticatedRequest) -> HttpResponse:
 @require_GET
 def client_detail(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
     client = selectors.client_get_for_user(user=request.user, client_id=client_id)
-    return render(request, "clients/client_detail.html", {"client": client})
+    context = {
+        "client": client,
+        "referrals": selectors.client_referrals(user=request.user, client=client),
+    }
+    return render(request, "clients/client_detail.html", context)
 
 
 @login_required

@@ -13,11 +13,12 @@ cat <<TXT
   advisor-crm is running at http://$HOST:$PORT/
 
   Demo logins (password: demo-pass-2026)
-    advisor    advisor, team 1 (owns the two worked cases: 赵先生 and 钱女士)
-    advisor2   advisor, team 1
-    advisor3   advisor, team 2
-    lead       team lead of team 1
-    admin      administrator
+    advisor    advisor in 杭州精英一组; owns the worked cases 赵立新 (赵先生) and 钱雅琴
+    advisor2   advisor in 杭州精英一组
+    advisor3   advisor in 上海财富二组
+    lead       team lead of 杭州精英一组 (sees advisor's and advisor2's clients)
+    lead2      team lead of 上海财富二组
+    admin      administrator (users, teams, every client)
 
   Stop with Ctrl-C.
 TXT

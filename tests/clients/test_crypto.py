@@ -97,9 +97,7 @@ def test_it_finds_a_number_ending_in_x_typed_in_lowercase(cast: Cast) -> None:
     number = "33010619840315006X"
     wanted = make_client(owner=cast.advisor, id_number=number)
 
-    page = client_list(
-        user=cast.advisor, filters=ClientFilters(query=number.lower()), cursor=None
-    )
+    page = client_list(user=cast.advisor, filters=ClientFilters(query=number.lower()), cursor=None)
 
     assert [client.pk for client in page.items] == [wanted.pk]
 
