@@ -64,3 +64,13 @@ def logged_in(user: User) -> HttpClient:
     http = HttpClient()
     http.force_login(user)
     return http
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say in the test output which database and broker the suite runs against."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    where = f"{database.get('HOST') or ''}:{database.get('PORT') or ''}".strip(":")
+    broker = settings.CELERY_BROKER_URL or "none (tasks run in-process)"
+    return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {where}; broker: {broker}"
