@@ -3,29 +3,27 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
+from django.contrib.contenttypes.models import ContentType
+
+from clients.money import format_short, format_yuan
 
 register = template.Library()
-
-TEN_THOUSAND = Decimal(10_000)
 
 
 @register.filter
 def yuan(amount: Decimal | None) -> str:
-    """Format money as advisors write it.
+    """Format money as advisors write it (see clients.money.format_yuan)."""
+    return format_yuan(amount)
 
-    Chinese advisors think in 万 (ten thousand): 500万元 from 10,000 up, 8,500元 below.
-    Other languages have no such unit, so they get the full amount in yuan.
-    """
-    if amount is None:
-        return "—"
-    if abs(amount) >= TEN_THOUSAND and (get_language() or "").startswith("zh"):
-        wan = (amount / TEN_THOUSAND).quantize(Decimal("0.01")).normalize()
-        return f"{intcomma(f'{wan:f}')}万元"
-    whole = amount.quantize(Decimal("1"))
-    return _("%(amount)s yuan") % {"amount": intcomma(f"{whole:f}")}
+
+@register.filter
+def yuan_short(amount: Decimal) -> str:
+    return format_short(amount)
+
+
+@register.filter
+def percent(share: float) -> str:
+    return f"{share * 100:.0f}%"
 
 
 @register.filter
@@ -34,3 +32,10 @@ def mask_phone(phone: str) -> str:
     if len(phone) == 11:
         return f"{phone[:3]}****{phone[7:]}"
     return phone
+
+
+@register.filter
+def model_label(content_type: ContentType) -> str:
+    """The translated name of the model an audit entry is about."""
+    model = content_type.model_class()
+    return str(model._meta.verbose_name) if model else content_type.model

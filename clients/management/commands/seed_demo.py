@@ -17,6 +17,7 @@ from django.db import transaction
 
 from advisor_crm.accounts.models import Role, Team, User
 from clients.demo import generate_clients
+from clients.demo_kyc import fill_big_family, fill_qian, fill_zhao
 from clients.models import Client, Tag
 from clients.validators import id_number_check_char
 
@@ -103,7 +104,32 @@ WORKED_CASES: tuple[dict[str, Any], ...] = (
             "设置第二投保人，避免父母身故后现金价值作为遗产被分割；之后可衔接保险金信托。"
         ),
     },
+    {
+        "name": "周明德",
+        "client_type": "family",
+        "gender": "male",
+        "birth_date": dt.date(1968, 7, 26),
+        "id_number": _id_number("330203", dt.date(1968, 7, 26), "057"),
+        "phone": "13805741234",
+        "city": "宁波",
+        "education": "bachelor",
+        "industry": "manufacturing",
+        "occupation": "制造企业董事长",
+        "occupation_class": 2,
+        "annual_income": Decimal("3000000.00"),
+        "wealth_stratum": "uhnw",
+        "credit_status": "good",
+        "cvm_stage": "develop",
+        "source": "own_network",
+        "tags": ["企业主", "高净值", "关注传承", "海外资产"],
+        "notes": "三代同堂的大家庭：再婚，前妻之子在海外，孙辈两人；演示 12 人、20 项资产的家系图与资产结构。",
+    },
 )
+
+
+# The worked cases plus a three-generation family of 12 with 20 assets, all owned
+# by `advisor`; each builder fills an empty map only.
+KYC_BUILDERS = {"赵立新": fill_zhao, "钱雅琴": fill_qian, "周明德": fill_big_family}
 
 
 class Command(BaseCommand):
@@ -127,6 +153,7 @@ class Command(BaseCommand):
             # The worked cases come last so that they top the "recently updated" list.
             created = self._generated(users)
             created += self._worked_cases(users["advisor"])
+            self._kyc(users["advisor"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(users)} users, {Client.objects.count()} clients "
@@ -175,6 +202,12 @@ class Command(BaseCommand):
             client.tags.set([tags[name] for name in case["tags"]])
             created += 1
         return created
+
+    def _kyc(self, advisor: User) -> None:
+        """Fill the KYC of the worked cases and of the large demo family."""
+        clients = {c.name: c for c in Client.objects.filter(owner=advisor, name__in=KYC_BUILDERS)}
+        for name, build in KYC_BUILDERS.items():
+            build(clients[name], advisor)
 
     def _generated(self, users: dict[str, User]) -> int:
         """Create the generated clients that do not exist yet (matched by owner and phone).

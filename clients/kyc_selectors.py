@@ -1,0 +1,119 @@
+"""Reads of KYC data. Callers pass a client already scoped by visible_to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from auditlog.models import LogEntry
+from django.db.models import Prefetch, QuerySet
+
+from clients.models import (
+    Allocation,
+    Asset,
+    Client,
+    Enterprise,
+    ExistingPolicy,
+    Household,
+    IncomeSource,
+    Liability,
+    Person,
+    PersonLink,
+    PolicyBeneficiary,
+    SensitiveConsent,
+)
+
+
+def consent_covers(*, client: Client, scope: str) -> bool:
+    """Whether an active consent of the client covers the given scope."""
+    return any(
+        c.covers(scope)
+        for c in SensitiveConsent.objects.filter(client=client, withdrawn_at__isnull=True)
+    )
+
+
+@dataclass
+class Kyc:
+    """Everything recorded about a client's household, loaded in a fixed number of queries."""
+
+    client: Client
+    people: list[Person]
+    links: list[PersonLink]
+    enterprises: list[Enterprise]
+    assets: list[Asset]
+    liabilities: list[Liability]
+    income_sources: list[IncomeSource]
+    household: Household
+    allocations: list[Allocation]
+    policies: list[ExistingPolicy]
+    consents: list[SensitiveConsent] = field(default_factory=list)
+
+    @property
+    def client_person(self) -> Person | None:
+        return next((p for p in self.people if p.relationship == "self"), None)
+
+    @property
+    def assets_total(self) -> Decimal:
+        return sum((a.value for a in self.assets), Decimal(0))
+
+    @property
+    def debts_total(self) -> Decimal:
+        # Guarantees are contingent: they count as exposure, not as the household's debt.
+        return sum((li.amount for li in self.liabilities if li.kind != "guarantee"), Decimal(0))
+
+    @property
+    def guarantees_total(self) -> Decimal:
+        return sum((li.amount for li in self.liabilities if li.kind == "guarantee"), Decimal(0))
+
+    @property
+    def net_worth(self) -> Decimal:
+        return self.assets_total - self.debts_total
+
+    @property
+    def household_income(self) -> Decimal:
+        return sum((i.annual_amount for i in self.income_sources), Decimal(0))
+
+    def consent_for(self, scope: str) -> bool:
+        return any(c.covers(scope) for c in self.consents)
+
+
+def kyc_load(*, client: Client) -> Kyc:
+    household, _created = Household.objects.get_or_create(client=client)
+    return Kyc(
+        client=client,
+        people=list(Person.objects.filter(client=client).order_by("created_at", "id")),
+        links=list(
+            PersonLink.objects.filter(client=client).select_related("from_person", "to_person")
+        ),
+        enterprises=list(Enterprise.objects.filter(client=client).select_related("owner")),
+        assets=list(
+            Asset.objects.filter(client=client).select_related("owner_person", "owner_enterprise")
+        ),
+        liabilities=list(
+            Liability.objects.filter(client=client).select_related(
+                "borrower_person", "borrower_enterprise", "guarantor"
+            )
+        ),
+        income_sources=list(IncomeSource.objects.filter(client=client).select_related("person")),
+        household=household,
+        allocations=list(Allocation.objects.filter(client=client).select_related("person")),
+        policies=list(
+            ExistingPolicy.objects.filter(client=client)
+            .select_related("policyholder", "insured")
+            .prefetch_related(
+                Prefetch(
+                    "beneficiaries", queryset=PolicyBeneficiary.objects.select_related("person")
+                )
+            )
+        ),
+        consents=list(SensitiveConsent.objects.filter(client=client).select_related("recorded_by")),
+    )
+
+
+def client_history(*, client: Client, limit: int = 200) -> QuerySet[LogEntry]:
+    """Audit entries of the client and all its KYC rows, newest first."""
+    return (
+        LogEntry.objects.filter(additional_data__client_id=client.pk)
+        .select_related("actor", "content_type")
+        .order_by("-timestamp", "-id")[:limit]
+    )
