@@ -16,6 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user.is_crm_admin:
         items.append((reverse("accounts:user_list"), _("Users"), "users"))
         items.append((reverse("accounts:team_list"), _("Teams"), "teams"))
+        items.append((reverse("kms:parameters"), _("Risk thresholds"), "parameters"))
     return {
         "nav_items": [
             {"url": url, "label": label, "key": key, "active": request.path.startswith(url)}

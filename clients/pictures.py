@@ -127,7 +127,7 @@ class FamilyTree:
         return not self.nodes and not self.stakeholders
 
 
-def _parents_of(kyc: Kyc) -> dict[int, set[int]]:
+def parents_within_map(kyc: Kyc) -> dict[int, set[int]]:
     """Each person's parents within the map: implied by the relationship to the client,
     plus the explicit links."""
     people = kyc.people
@@ -205,7 +205,7 @@ def family_tree(kyc: Kyc) -> FamilyTree:
     in_tree = {
         pk: n for pk, n in nodes.items() if GENERATION.get(n.person.relationship) is not None
     }
-    parents = _parents_of(kyc)
+    parents = parents_within_map(kyc)
     couple_pairs = [c for c in _couples_of(kyc) if c[0] in in_tree and c[1] in in_tree]
     rows: dict[int, list[TreeNode]] = defaultdict(list)
     for node in in_tree.values():

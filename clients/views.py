@@ -12,6 +12,7 @@ from advisor_crm.http import AuthenticatedRequest, client_ip
 from advisor_crm.pagination import InvalidCursor
 from clients import selectors, services
 from clients.forms import ClientFilterForm, ClientForm
+from kms.selectors import cases_of
 
 
 def _filters_from(form: ClientFilterForm) -> selectors.ClientFilters:
@@ -81,6 +82,7 @@ def client_detail(request: AuthenticatedRequest, client_id: int) -> HttpResponse
     context = {
         "client": client,
         "referrals": selectors.client_referrals(user=request.user, client=client),
+        "kms_cases": list(cases_of(client=client)),
     }
     return render(request, "clients/client_detail.html", context)
 

@@ -62,3 +62,15 @@ def test_it_has_no_string_missing_from_the_catalogue(tmp_path: Path) -> None:
     )
     fresh = {msgid for msgid, _s, _f in _entries((copy / PO.relative_to(ROOT)).read_text())}
     assert fresh - known == set()
+
+
+def test_it_has_valid_format_strings_in_every_catalogue() -> None:
+    """A translation that breaks a %(name)s placeholder would crash the page showing it."""
+    for po in sorted((ROOT / "locale").glob("*/LC_MESSAGES/django.po")):
+        result = subprocess.run(
+            ["msgfmt", "--check-format", "-o", "/dev/null", str(po)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr

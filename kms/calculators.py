@@ -1,0 +1,225 @@
+"""Needs calculators, in Decimal, each showing its formula and inputs.
+
+Inputs default from the KYC facts; the advisor may override any of them in a case
+(KmsCase.needs_overrides[calculator][input]).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import AllocationPurpose, Person
+from kms.facts import Facts
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class Input:
+    key: str
+    label: Promise
+    value: Decimal
+    default: Decimal
+    is_money: bool = True
+
+    @property
+    def overridden(self) -> bool:
+        return self.value != self.default
+
+
+@dataclass
+class Calculation:
+    key: str
+    title: Promise
+    formula: Promise
+    inputs: list[Input]
+    result: Decimal
+    result_label: Promise
+    subject: Person | None = None
+
+    def input(self, key: str) -> Input:
+        return next(i for i in self.inputs if i.key == key)
+
+
+def _inputs(
+    key: str,
+    defaults: list[tuple[str, Promise, Decimal, bool]],
+    overrides: dict[str, dict[str, str]],
+) -> dict[str, Input]:
+    given = overrides.get(key, {})
+    result = {}
+    for name, label, default, is_money in defaults:
+        value = default
+        if name in given:
+            try:
+                value = Decimal(str(given[name]))
+            except InvalidOperation:
+                value = default
+        result[name] = Input(name, label, value, default, is_money)
+    return result
+
+
+def main_earner(facts: Facts) -> Person | None:
+    """The person with the largest income; the client when nobody earns."""
+    earners = sorted(facts.kyc.people, key=lambda p: facts.income_of(p), reverse=True)
+    if earners and facts.income_of(earners[0]) > 0:
+        return earners[0]
+    return facts.client_person
+
+
+def _allocation_remaining(facts: Facts, purposes: set[str]) -> Decimal:
+    """Money still to pay under yearly allocations of the given purposes."""
+    total = ZERO
+    for allocation in facts.kyc.allocations:
+        if allocation.purpose not in purposes or allocation.annual_amount is None:
+            continue
+        start = max(allocation.start_year, facts.year)
+        end = allocation.end_year or start + int(facts.params["family_spending_years"]) - 1
+        if end >= start:
+            total += allocation.annual_amount * (end - start + 1)
+    return total
+
+
+def life_cover_need(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calculation:
+    """Debts + years of family spending + education and support still to pay
+    − liquid assets − existing life cover on the main earner."""
+    earner = main_earner(facts)
+    inputs = _inputs(
+        "life_cover",
+        [
+            ("debts", _("Debts (excluding guarantees)"), facts.debts, True),
+            ("spending_years", _("Years of family spending to replace"), facts.params["family_spending_years"], False),
+            ("annual_spending", _("Annual household spending"), facts.annual_spending, True),
+            ("allocations", _("Education and support still to pay"), _allocation_remaining(facts, {AllocationPurpose.EDUCATION, AllocationPurpose.SUPPORT}), True),
+            ("liquid_assets", _("Liquid assets"), facts.liquid_assets, True),
+            ("existing_cover", _("Existing life cover on the main earner"), facts.life_cover_on(earner) if earner else ZERO, True),
+        ],
+        overrides,
+    )  # fmt: skip
+    v = {k: i.value for k, i in inputs.items()}
+    need = (
+        v["debts"]
+        + v["spending_years"] * v["annual_spending"]
+        + v["allocations"]
+        - v["liquid_assets"]
+        - v["existing_cover"]
+    )
+    return Calculation(
+        key="life_cover",
+        title=_("Life cover need"),
+        formula=_(
+            "debts + years × annual spending + education and support − liquid assets − existing life cover"
+        ),
+        inputs=list(inputs.values()),
+        result=max(need, ZERO).quantize(Decimal("0.01")),
+        result_label=_("Additional life cover needed"),
+        subject=earner,
+    )
+
+
+def pension_gap(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calculation:
+    """(life expectancy − retirement age) × annual retirement spending − pensions and annuities over those years."""
+    person = facts.client_person
+    female = bool(person and person.gender == "female")
+    age = (facts.age_of(person) if person else None) or 0
+    retirement = facts.params["retirement_age_female" if female else "retirement_age_male"]
+    expectancy = facts.params["life_expectancy_female" if female else "life_expectancy_male"]
+    pensions = sum(
+        (i.annual_amount for i in facts.kyc.income_sources if i.kind == "pension" and (person is None or i.person_id == person.pk)),
+        ZERO,
+    ) + sum(
+        (a.annual_amount or ZERO for a in facts.kyc.allocations if a.purpose == AllocationPurpose.PENSION and person and a.person_id == person.pk),
+        ZERO,
+    )  # fmt: skip
+    inputs = _inputs(
+        "pension",
+        [
+            ("retirement_age", _("Retirement age"), max(retirement, Decimal(age)), False),
+            ("life_expectancy", _("Life expectancy"), expectancy, False),
+            ("annual_spending", _("Annual spending in retirement"), (facts.annual_spending * Decimal("0.7")).quantize(Decimal(1)), True),
+            ("annual_pension", _("Pensions and annuities per year"), pensions, True),
+        ],
+        overrides,
+    )  # fmt: skip
+    v = {k: i.value for k, i in inputs.items()}
+    years = max(v["life_expectancy"] - v["retirement_age"], ZERO)
+    gap = years * (v["annual_spending"] - v["annual_pension"])
+    return Calculation(
+        key="pension",
+        title=_("Pension gap"),
+        formula=_(
+            "(life expectancy − retirement age) × (annual spending in retirement − pensions and annuities)"
+        ),
+        inputs=list(inputs.values()),
+        result=max(gap, ZERO).quantize(Decimal("0.01")),
+        result_label=_("Pension gap"),
+        subject=person,
+    )
+
+
+def education_fund(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calculation:
+    """Σ over children under 22: years until 22 × cost per year (from their education allocation)."""
+    children = [
+        p
+        for p in facts.kyc.people
+        if p.relationship in {"child", "grandchild"} and not p.is_deceased
+    ]
+    years = ZERO
+    costs = []
+    for child in children:
+        age = facts.age_of(child)
+        if age is None or age >= 22:
+            continue
+        allocation = next(
+            (
+                a
+                for a in facts.kyc.allocations
+                if a.person_id == child.pk
+                and a.purpose == AllocationPurpose.EDUCATION
+                and a.annual_amount
+            ),
+            None,
+        )
+        remaining = Decimal(22 - max(age, 0))
+        years += remaining
+        costs.append(
+            (
+                remaining,
+                allocation.annual_amount
+                if allocation and allocation.annual_amount
+                else facts.params["education_cost_per_year"],
+            )
+        )
+    default_cost = (
+        (sum((r * c for r, c in costs), ZERO) / years).quantize(Decimal(1))
+        if years
+        else facts.params["education_cost_per_year"]
+    )
+    inputs = _inputs(
+        "education",
+        [
+            ("years", _("Years of education still ahead (all children, until 22)"), years, False),
+            ("cost_per_year", _("Cost per child per year"), default_cost, True),
+        ],
+        overrides,
+    )  # fmt: skip
+    v = {k: i.value for k, i in inputs.items()}
+    return Calculation(
+        key="education",
+        title=_("Education fund"),
+        formula=_("years of education ahead × cost per year"),
+        inputs=list(inputs.values()),
+        result=(v["years"] * v["cost_per_year"]).quantize(Decimal("0.01")),
+        result_label=_("Education fund needed"),
+    )
+
+
+CALCULATORS = (life_cover_need, pension_gap, education_fund)
+
+
+def calculations(facts: Facts, overrides: dict[str, dict[str, str]]) -> list[Calculation]:
+    return [calculate(facts, overrides) for calculate in CALCULATORS]

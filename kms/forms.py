@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Person
+from clients.money import YuanField
+from kms.models import (
+    CurrentSolution,
+    FindingStatus,
+    KmsCase,
+    Motive,
+    ProposalBeneficiary,
+    ProposalItem,
+    RiskCategory,
+    Severity,
+    SolutionKind,
+    Weakness,
+)
+
+
+class DismissForm(forms.Form):
+    reason = forms.CharField(label=_("reason for dismissing"), max_length=200)
+
+
+class ManualFindingForm(forms.Form):
+    category = forms.ChoiceField(label=_("risk category"), choices=RiskCategory.choices)
+    severity = forms.TypedChoiceField(
+        label=_("severity"), choices=Severity.choices, coerce=int, initial=Severity.MEDIUM
+    )
+    title = forms.CharField(label=_("finding"), max_length=200)
+    fact = forms.CharField(label=_("fact behind it"), max_length=300, required=False)
+
+
+class MotivesForm(forms.Form):
+    """Motives ranked by number: 1 is the most important; blank means not a motive."""
+
+    def __init__(self, *args: Any, case: KmsCase, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for value, label in Motive.choices:
+            rank = case.motives.index(value) + 1 if value in case.motives else None
+            self.fields[value] = forms.IntegerField(
+                label=label,
+                required=False,
+                min_value=1,
+                max_value=len(Motive.choices),
+                initial=rank,
+            )
+
+    def ranked(self) -> list[str]:
+        ranks = [(rank, motive) for motive, rank in self.cleaned_data.items() if rank]
+        return [motive for _rank, motive in sorted(ranks)]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        ranks = [r for r in cleaned.values() if r]
+        if len(ranks) != len(set(ranks)):
+            raise forms.ValidationError(_("Give each motive a different rank."))
+        return cleaned
+
+
+class NeedsForm(forms.Form):
+    """The inputs of one calculator; an empty field restores the KYC default."""
+
+    def __init__(self, *args: Any, calculation: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.calculation = calculation
+        for field_input in calculation.inputs:
+            field_class = YuanField if field_input.is_money else forms.DecimalField
+            self.fields[field_input.key] = field_class(
+                label=field_input.label,
+                required=False,
+                min_value=0,
+                initial=field_input.value,
+                help_text=_("KYC value: %(value)s") % {"value": field_input.default},
+            )
+
+
+class SolutionForm(forms.ModelForm):
+    weaknesses = forms.MultipleChoiceField(
+        label=_("weaknesses"),
+        choices=Weakness.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = CurrentSolution
+        fields = ["kind", "weaknesses", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = SolutionKind.choices  # type: ignore[attr-defined]
+
+
+class LeaveOpenForm(forms.Form):
+    reason = forms.CharField(label=_("left open because"), max_length=200, required=False)
+
+
+class ProposalItemForm(forms.ModelForm):
+    sum_assured = YuanField(label=_("sum assured (yuan)"))
+    annual_premium = YuanField(label=_("annual premium (yuan)"))
+    death_benefit = YuanField(
+        label=_("death benefit (yuan)"),
+        required=False,
+        help_text=_("If it differs from the sum assured, e.g. for annuities."),
+    )
+
+    class Meta:
+        model = ProposalItem
+        fields = [
+            "product_type", "insurer", "product_name", "policyholder", "insured", "second_policyholder",
+            "trust_mode", "trustee_name", "sum_assured", "annual_premium", "death_benefit", "payment_years",
+            "coverage_years", "insured_consent", "answers",
+        ]  # fmt: skip
+        widgets = {"answers": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, case: KmsCase, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.case = case
+        people = Person.objects.filter(client=case.client).order_by("created_at", "id")
+        for name in ("policyholder", "insured", "second_policyholder"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = people
+        answers = self.fields["answers"]
+        assert isinstance(answers, forms.ModelMultipleChoiceField)
+        answers.queryset = case.findings.filter(status=FindingStatus.CONFIRMED)
+        answers.label_from_instance = lambda finding: finding.label  # type: ignore[method-assign,assignment]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        holder, second = cleaned.get("policyholder"), cleaned.get("second_policyholder")
+        if holder and second and holder == second:
+            self.add_error(
+                "second_policyholder", _("The second policyholder must be someone else.")
+            )
+        if cleaned.get("trust_mode") not in (None, "", "none") and not cleaned.get("trustee_name"):
+            self.add_error("trustee_name", _("Name the trustee of the insurance trust."))
+        return cleaned
+
+
+class ProposalBeneficiaryForm(forms.ModelForm):
+    class Meta:
+        model = ProposalBeneficiary
+        fields = ["order", "person", "legal_heirs", "share_percent"]
+
+    def __init__(self, *args: Any, case: KmsCase, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        person = self.fields["person"]
+        assert isinstance(person, forms.ModelChoiceField)
+        person.queryset = Person.objects.filter(client=case.client)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("person") and cleaned.get("legal_heirs"):
+            self.add_error("legal_heirs", _("Choose a person or the legal heirs, not both."))
+        return cleaned
+
+
+class BaseProposalBeneficiaryFormSet(forms.BaseInlineFormSet):
+    def __init__(self, *args: Any, case: KmsCase, **kwargs: Any) -> None:
+        self.case = case
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "case": self.case}
+
+    def rows(self) -> list[Any]:
+        """The beneficiaries as typed (valid forms only), for live validation before saving."""
+        rows = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if data and not data.get("DELETE") and (data.get("person") or data.get("legal_heirs")):
+                rows.append(
+                    ProposalBeneficiary(
+                        **{
+                            k: data.get(k)
+                            for k in ("order", "person", "legal_heirs", "share_percent")
+                        }
+                    )
+                )
+        return rows
+
+
+ProposalBeneficiaryFormSet = forms.inlineformset_factory(
+    ProposalItem,
+    ProposalBeneficiary,
+    form=ProposalBeneficiaryForm,
+    formset=BaseProposalBeneficiaryFormSet,
+    fields=["order", "person", "legal_heirs", "share_percent"],
+    extra=2,
+    can_delete=True,
+)
+
+
+class CloseForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[
+            ("presented", _("Presented")),
+            ("accepted", _("Accepted")),
+            ("declined", _("Declined")),
+        ]
+    )

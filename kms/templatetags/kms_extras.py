@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def blockers_for(state: Any, step: str) -> list[Any]:
+    return list(state.blockers(step))
+
+
+@register.filter
+def next_step(steps: list[str], step: str) -> str:
+    index = list(steps).index(step)
+    return steps[min(index + 1, len(steps) - 1)]
+
+
+@register.filter
+def prev_step(steps: list[str], step: str) -> str:
+    index = list(steps).index(step)
+    return steps[max(index - 1, 0)]
+
+
+@register.filter
+def get_item(mapping: dict[Any, Any] | None, key: Any) -> Any:
+    return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
+def completeness_of(kyc: Any) -> Any:
+    from clients.completeness import completeness
+
+    return completeness(kyc)
+
+
+@register.filter
+def motive_label(value: str) -> str:
+    from kms.models import Motive
+
+    return str(dict(Motive.choices).get(value, value))
+
+
+@register.filter
+def total_premium(items: list[Any]) -> Any:
+    from decimal import Decimal
+
+    return sum((item.annual_premium for item in items), Decimal(0))
