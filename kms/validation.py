@@ -30,6 +30,9 @@ class Message:
     level: str
     rule: str
     text: str
+    # The figures the message is about, language-neutral: accepting a warning holds
+    # only while they stay the same.
+    detail: str = ""
 
     @property
     def reference(self) -> str:
@@ -37,8 +40,8 @@ class Message:
 
     @property
     def key(self) -> str:
-        """Stable id of the message, for accepting warnings."""
-        return f"{self.rule}:{self.text}"
+        """Stable id of the message, for accepting warnings, whatever the language."""
+        return f"{self.rule}:{self.detail}"
 
 
 class Kinship:
@@ -169,7 +172,7 @@ def validate_item(
     if item.has_death_cover and not any(getattr(r, "person", None) for r in rows):
         messages.append(Message(WARNING, "no_beneficiary", _(
             "No beneficiary is named: the death benefit would become part of %(insured)s's estate."
-        ) % {"insured": insured}))  # fmt: skip
+        ) % {"insured": insured}, detail=str(insured.pk)))  # fmt: skip
     # Art. 39: an employee insured by the employer: only themself or close relatives.
     if kin.employs(holder, insured):
         for row in rows:
@@ -197,13 +200,14 @@ def validate_item(
         messages.append(Message(WARNING, "affordability", _(
             "Annual premiums of %(premiums)s are %(share)s%% of the household income of %(income)s, above %(limit)s%%."
         ) % {"premiums": format_yuan(premiums), "share": (premiums * 100 / income).quantize(Decimal(1)),
-             "income": format_yuan(income), "limit": f"{limit.normalize():f}"}))  # fmt: skip
+             "income": format_yuan(income), "limit": f"{limit.normalize():f}"}, detail=f"{premiums}/{income}/{limit}"))  # fmt: skip
     elif not income:
         messages.append(
             Message(
                 WARNING,
                 "affordability",
                 _("No household income is recorded, so affordability cannot be checked."),
+                detail="no-income",
             )
         )
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from advisor_crm.accounts.models import Role, Team, User
 from clients.demo import generate_clients
 from clients.demo_kyc import fill_big_family, fill_qian, fill_zhao
+from kms import demo as kms_demo
 from clients.models import Client, Tag
 from clients.validators import id_number_check_char
 
@@ -208,6 +209,9 @@ class Command(BaseCommand):
         clients = {c.name: c for c in Client.objects.filter(owner=advisor, name__in=KYC_BUILDERS)}
         for name, build in KYC_BUILDERS.items():
             build(clients[name], advisor)
+        # A completed KMS case for each worked case, built on the KYC above.
+        kms_demo.zhao_case(clients["赵立新"], advisor)
+        kms_demo.qian_case(clients["钱雅琴"], advisor)
 
     def _generated(self, users: dict[str, User]) -> int:
         """Create the generated clients that do not exist yet (matched by owner and phone).
