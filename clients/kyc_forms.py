@@ -134,6 +134,12 @@ class PersonForm(KycForm):
         parent = cleaned.get("parent_in_map")
         if parent and self.instance.pk and parent.pk == self.instance.pk:
             self.add_error("parent_in_map", _("A person cannot be related to themself."))
+        birth, age = cleaned.get("birth_date"), cleaned.get("age")
+        own_year = (
+            birth.year if birth else (timezone.localdate().year - age if age is not None else None)
+        )
+        if parent and parent.birth_year and own_year and parent.birth_year >= own_year:
+            self.add_error("parent_in_map", _("A child cannot be older than their parent."))
         relationship = cleaned.get("relationship")
         if relationship == Relationship.SELF:
             others = Person.objects.filter(client=self.client, relationship=Relationship.SELF)
@@ -285,7 +291,12 @@ class AllocationForm(KycForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if cleaned.get("share_percent") is None and cleaned.get("annual_amount") is None:
+        refused = "share_percent" in self.errors or "annual_amount" in self.errors
+        if (
+            not refused
+            and cleaned.get("share_percent") is None
+            and cleaned.get("annual_amount") is None
+        ):
             self.add_error("annual_amount", _("Give a share of the wealth or an amount per year."))
         start, end = cleaned.get("start_year"), cleaned.get("end_year")
         if start and end and end < start:
@@ -338,7 +349,12 @@ class BeneficiaryForm(forms.ModelForm):
             return cleaned
         if cleaned.get("person") and cleaned.get("legal_heirs"):
             self.add_error("legal_heirs", _("Choose a person or the legal heirs, not both."))
-        elif not cleaned.get("person") and not cleaned.get("legal_heirs") and self.has_changed():
+        elif (
+            not cleaned.get("person")
+            and not cleaned.get("legal_heirs")
+            and "person" not in self.errors
+            and self.has_changed()
+        ):
             self.add_error("person", _("Choose a person or the legal heirs."))
         return cleaned
 

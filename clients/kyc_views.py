@@ -314,8 +314,8 @@ def _consent_response(
 @require_GET
 def client_history(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
     client = client_get_for_user(user=request.user, client_id=client_id)
-    entries = kyc_selectors.client_history(client=client)
-    return render(request, "clients/kyc/history.html", {"client": client, "entries": entries})
+    rows = kyc_selectors.history_rows(kyc_selectors.client_history(client=client))
+    return render(request, "clients/kyc/history.html", {"client": client, "rows": rows})
 
 
 @login_required

@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 
 from advisor_crm.http import AuthenticatedRequest
 from clients.selectors import client_get_for_user
@@ -270,9 +270,9 @@ def item(request: AuthenticatedRequest, case_id: int, item_id: int | None = None
             saved_item = services.item_save(form=form, beneficiaries=beneficiaries)
             saved = True
             if instance is None or "done" in request.POST:
-                return HttpResponseClientRedirect(
-                    _url(case, Step.SUGGEST) + f"#item-{saved_item.pk}"
-                )
+                # Close the form: redraw the whole proposal (the new item included).
+                response = _partial(request, case, "kms/suggest.html#proposal")
+                return reswap(retarget(response, "#proposal"), "outerHTML")
             instance = saved_item
             form = ProposalItemForm(instance=saved_item, case=case)
             beneficiaries = ProposalBeneficiaryFormSet(instance=saved_item, case=case, prefix="ben")
@@ -288,6 +288,13 @@ def item(request: AuthenticatedRequest, case_id: int, item_id: int | None = None
         "messages_list": messages,
         "saved": saved,
     }
+    if request.POST.get("check"):
+        # The live check redraws only its messages, never the form being typed into.
+        labels = [str(form.fields[name].label) for name in form.errors if name in form.fields]
+        if not beneficiaries.is_valid():
+            labels.append(_("beneficiaries"))
+        context["check_errors"] = labels
+        return render(request, "kms/suggest.html#live-check", context)
     response = render(request, "kms/suggest.html#item-form", context)
     return trigger_client_event(response, "caseChanged") if saved else response
 
@@ -369,7 +376,7 @@ def parameters(request: AuthenticatedRequest) -> HttpResponse:
             try:
                 value = Decimal(raw) if raw else None
             except InvalidOperation:
-                errors[spec.key] = str(_("Enter a number."))
+                errors[spec.key] = str(_("Enter a number such as 10 or 0.5."))
                 continue
             if value is not None and value < 0:
                 errors[spec.key] = str(_("Enter a number of zero or more."))

@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Model
+from django.utils import timezone
 
 from advisor_crm.accounts.models import Role, Team, User
 from clients.models import (
@@ -18,6 +19,7 @@ from clients.models import (
     Client,
     Enterprise,
     ExistingPolicy,
+    Household,
     IncomeSource,
     Liability,
     Person,
@@ -26,6 +28,7 @@ from clients.models import (
     SensitiveConsent,
 )
 from clients.validators import id_number_check_char
+from kms.models import KmsCase, ProposalBeneficiary, ProposalItem
 
 _sequence = itertools.count(1)
 PASSWORD = "test-pass-2026"
@@ -88,6 +91,11 @@ def make_person(*, client: Client, relationship: str = "spouse", **fields: Any) 
     return Person.objects.create(client=client, relationship=relationship, **defaults)
 
 
+def born(age: int) -> dt.date:
+    """A birth date that makes someone the given age this calendar year (Person.age_in)."""
+    return dt.date(timezone.localdate().year - age, 1, 1)
+
+
 def make_link(*, from_person: Person, to_person: Person, kind: str = "parent_of") -> PersonLink:
     return PersonLink.objects.create(
         client=from_person.client, from_person=from_person, kind=kind, to_person=to_person
@@ -147,6 +155,13 @@ def make_policy(*, client: Client, **fields: Any) -> ExistingPolicy:
     return ExistingPolicy.objects.create(client=client, **defaults)
 
 
+def make_household(*, client: Client, annual_spending: Decimal | None) -> Household:
+    household, _created = Household.objects.update_or_create(
+        client=client, defaults={"annual_spending": annual_spending}
+    )
+    return household
+
+
 def make_beneficiary(
     *, policy: ExistingPolicy, person: Person | None = None, **fields: Any
 ) -> PolicyBeneficiary:
@@ -167,6 +182,41 @@ def make_consent(
     return SensitiveConsent.objects.create(
         client=client, recorded_by=recorded_by, scope=scope, **defaults
     )
+
+
+# KMS ---------------------------------------------------------------------------------
+
+
+def make_case(*, client: Client, **fields: Any) -> KmsCase:
+    """A draft case with no findings (services.case_start would run the detectors)."""
+    fields.setdefault("created_by", client.owner)
+    return KmsCase.objects.create(client=client, **fields)
+
+
+def make_item(
+    *,
+    case: KmsCase,
+    policyholder: Person,
+    insured: Person,
+    beneficiaries: tuple[tuple[Person, int, int | None], ...] = (),
+    **fields: Any,
+) -> ProposalItem:
+    """A proposal item; beneficiaries are (person, order, share or None)."""
+    defaults: dict[str, Any] = {
+        "product_type": "whole_life",
+        "sum_assured": Decimal("1000000.00"),
+        "annual_premium": Decimal("10000.00"),
+        "payment_years": 20,
+    }
+    defaults.update(fields)
+    item = ProposalItem.objects.create(
+        case=case, policyholder=policyholder, insured=insured, **defaults
+    )
+    for person, order, share in beneficiaries:
+        ProposalBeneficiary.objects.create(
+            item=item, person=person, order=order, share_percent=share
+        )
+    return item
 
 
 def make_kyc_item(*, client: Client, key: str) -> Model:

@@ -3,7 +3,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
-from django.contrib.contenttypes.models import ContentType
 
 from clients.money import format_short, format_yuan
 
@@ -32,10 +31,3 @@ def mask_phone(phone: str) -> str:
     if len(phone) == 11:
         return f"{phone[:3]}****{phone[7:]}"
     return phone
-
-
-@register.filter
-def model_label(content_type: ContentType) -> str:
-    """The translated name of the model an audit entry is about."""
-    model = content_type.model_class()
-    return str(model._meta.verbose_name) if model else content_type.model

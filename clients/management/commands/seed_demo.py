@@ -18,9 +18,9 @@ from django.db import transaction
 from advisor_crm.accounts.models import Role, Team, User
 from clients.demo import generate_clients
 from clients.demo_kyc import fill_big_family, fill_qian, fill_zhao
-from kms import demo as kms_demo
 from clients.models import Client, Tag
 from clients.validators import id_number_check_char
+from kms import demo as kms_demo
 
 DEMO_PASSWORD = "demo-pass-2026"
 # A fixed "now" keeps generated dates identical across runs and machines.
