@@ -208,12 +208,17 @@ def education_fund(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calcul
         overrides,
     )  # fmt: skip
     v = {k: i.value for k, i in inputs.items()}
+    exact = sum((r * c for r, c in costs), ZERO)
+    # The shown cost is an average; while nothing is overridden the result is the
+    # exact sum of each child's years × their own cost, not the rounded average × years.
+    overridden = any(i.overridden for i in inputs.values())
+    result = v["years"] * v["cost_per_year"] if overridden or not costs else exact
     return Calculation(
         key="education",
         title=_("Education fund"),
         formula=_("years of education ahead × cost per year"),
         inputs=list(inputs.values()),
-        result=(v["years"] * v["cost_per_year"]).quantize(Decimal("0.01")),
+        result=result.quantize(Decimal("0.01")),
         result_label=_("Education fund needed"),
     )
 

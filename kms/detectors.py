@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -67,6 +68,16 @@ def fact(message: str, **args: Any) -> dict[str, Any]:
     }
 
 
+def msgid(label: Promise) -> str:
+    """The untranslated text of a lazy label, to store; it is translated when shown."""
+    with translation.override(None):
+        return str(label)
+
+
+def _asset_label(asset: Any) -> str:
+    return asset.description or msgid(AssetCategory(asset.category).label)
+
+
 def _share(part: Decimal, whole: Decimal) -> Decimal:
     return (part * 100 / whole).quantize(Decimal(1)) if whole else ZERO
 
@@ -93,11 +104,11 @@ def company_family_mixing(facts: Facts) -> Detection | None:
     cited = []
     for asset in facts.kyc.assets:
         if asset.holding == Holding.FAMILY and asset.owner_enterprise_id:
-            cited.append(fact(gettext_noop("Family asset %(asset)s (%(amount)s) is held by the company %(company)s"),
-                              asset=str(asset), amount=asset.value, company=str(asset.owner_enterprise)))  # fmt: skip
+            cited.append(fact(gettext_noop("Family asset %(asset_label)s (%(amount)s) is held by the company %(company)s"),
+                              asset_label=_asset_label(asset), amount=asset.value, company=str(asset.owner_enterprise)))  # fmt: skip
         if asset.holding == Holding.ENTERPRISE and asset.owner_person_id:
-            cited.append(fact(gettext_noop("Business asset %(asset)s (%(amount)s) is held privately by %(person)s"),
-                              asset=str(asset), amount=asset.value, person=str(asset.owner_person)))  # fmt: skip
+            cited.append(fact(gettext_noop("Business asset %(asset_label)s (%(amount)s) is held privately by %(person)s"),
+                              asset_label=_asset_label(asset), amount=asset.value, person=str(asset.owner_person)))  # fmt: skip
     business_debt = [
         li for li in facts.kyc.liabilities if li.borrower_enterprise_id and li.guarantor_id
     ]
@@ -255,7 +266,6 @@ def concentration(facts: Facts) -> Detection | None:
     for asset in facts.kyc.assets:
         by_category[asset.category] += asset.value
     cited = []
-    labels = dict(AssetCategory.choices)
     for category, amount in by_category.items():
         share = _share(amount, total)
         limit = (
@@ -266,8 +276,8 @@ def concentration(facts: Facts) -> Detection | None:
         if share > limit:
             cited.append(
                 fact(
-                    gettext_noop("%(category)s makes up %(share)s%% of assets (%(amount)s)"),
-                    category=str(labels[category]),
+                    gettext_noop("%(category_label)s makes up %(share)s%% of assets (%(amount)s)"),
+                    category_label=msgid(AssetCategory(category).label),
                     share=share,
                     amount=amount,
                 )

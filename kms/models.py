@@ -152,16 +152,22 @@ class Finding(models.Model):
 
     def fact_texts(self) -> list[str]:
         """The cited facts in the active language, amounts written as advisors write them."""
-        from clients.money import format_yuan
-
         texts = []
         for cited in self.facts:
-            args = {
-                key: format_yuan(Decimal(value)) if key.endswith("amount") else value
-                for key, value in cited.get("args", {}).items()
-            }
+            args = {key: _fact_arg(key, value) for key, value in cited.get("args", {}).items()}
             texts.append(gettext(cited["msg"]) % args if args else gettext(cited["msg"]))
         return texts
+
+
+def _fact_arg(key: str, value: Any) -> Any:
+    """Arguments named *amount are yuan; *label are message ids to translate."""
+    from clients.money import format_yuan
+
+    if key.endswith("amount"):
+        return format_yuan(Decimal(value))
+    if key.endswith("label"):
+        return gettext(value)
+    return value
 
 
 class SolutionKind(models.TextChoices):

@@ -199,6 +199,13 @@ def case_new_version(*, case: KmsCase, user: User) -> KmsCase:
     return copy
 
 
+@transaction.atomic
+def parameters_set(*, values: dict[str, Decimal | None], user: User) -> None:
+    """Set several parameters at once: all of them or, on any error, none."""
+    for key, value in values.items():
+        parameter_set(key=key, value=value, user=user)
+
+
 def parameter_set(*, key: str, value: Decimal | None, user: User) -> None:
     """Override a threshold or cap; None restores the default."""
     if key not in SPECS_BY_KEY:

@@ -169,7 +169,9 @@ def validate_item(
                 "Shares of order %(order)s add up to %(total)s%% (%(count)s of %(all)s given): make them 100%% or leave them all blank."
             ) % {"order": order, "total": f"{sum(given, ZERO).normalize():f}", "count": len(given), "all": len(shares)}))  # fmt: skip
     # Art. 42: no beneficiary.
-    if item.has_death_cover and not any(getattr(r, "person", None) for r in rows):
+    # Naming the legal heirs is a designation too; only no beneficiary at all falls
+    # into the estate.
+    if item.has_death_cover and not rows:
         messages.append(Message(WARNING, "no_beneficiary", _(
             "No beneficiary is named: the death benefit would become part of %(insured)s's estate."
         ) % {"insured": insured}, detail=str(insured.pk)))  # fmt: skip

@@ -39,6 +39,8 @@ from kms.models import FindingStatus, KmsCase, ProposalItem, Step
 from kms.parameters import SPECS, parameter_values
 
 View = Callable[..., HttpResponse]
+# Parameter.value holds 14 digits with 2 decimals.
+PARAMETER_LIMIT = Decimal(10) ** 12
 
 
 def _url(case: KmsCase, step: str) -> str:
@@ -200,7 +202,13 @@ def needs(request: AuthenticatedRequest, case_id: int, calculator: str) -> HttpR
         raise Http404
     form = NeedsForm(request.POST, calculation=calculation)
     if form.is_valid():
-        services.needs_override(case=case, calculator=calculator, values=form.cleaned_data)
+        # Only what differs from the KYC default is stored: untouched inputs keep
+        # following the KYC as it changes.
+        values = {
+            key: None if value is None or value == calculation.input(key).default else value
+            for key, value in form.cleaned_data.items()
+        }
+        services.needs_override(case=case, calculator=calculator, values=values)
         state = selectors.case_state(case)
         calculation = next(c for c in state.calculations if c.key == calculator)
         form = NeedsForm(calculation=calculation)
@@ -370,21 +378,34 @@ def parameters(request: AuthenticatedRequest) -> HttpResponse:
     if not request.user.is_crm_admin:
         raise PermissionDenied
     errors: dict[str, str] = {}
+    typed: dict[str, str] = {}
     if request.method == "POST":
+        parsed: dict[str, Decimal | None] = {}
         for spec in SPECS:
-            raw = request.POST.get(spec.key, "").strip()
+            raw = typed[spec.key] = request.POST.get(spec.key, "").strip()
             try:
                 value = Decimal(raw) if raw else None
             except InvalidOperation:
                 errors[spec.key] = str(_("Enter a number such as 10 or 0.5."))
                 continue
-            if value is not None and value < 0:
+            if value is not None and (not value.is_finite() or abs(value) >= PARAMETER_LIMIT):
+                errors[spec.key] = str(_("Enter a number such as 10 or 0.5."))
+            elif value is not None and value < 0:
                 errors[spec.key] = str(_("Enter a number of zero or more."))
-                continue
-            services.parameter_set(key=spec.key, value=value, user=request.user)
+            else:
+                parsed[spec.key] = value
+        # All or nothing: one bad value saves none, and every field keeps what was typed.
+        if not errors:
+            services.parameters_set(values=parsed, user=request.user)
+            typed = {}
     values = parameter_values()
     rows = [
-        {"spec": spec, "value": values[spec.key], "error": errors.get(spec.key)} for spec in SPECS
+        {
+            "spec": spec,
+            "value": typed.get(spec.key, values[spec.key]),
+            "error": errors.get(spec.key),
+        }
+        for spec in SPECS
     ]
     return render(
         request,

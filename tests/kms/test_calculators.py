@@ -1,0 +1,319 @@
+"""The needs calculators against figures worked out by hand, in Decimal, with overrides."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils import timezone
+
+from clients.kyc_selectors import kyc_load
+from clients.models import Client
+from kms import services
+from kms.calculators import Calculation, education_fund, life_cover_need, pension_gap
+from kms.facts import Facts
+from tests.conftest import Cast
+from tests.factories import (
+    born,
+    make_allocation,
+    make_asset,
+    make_household,
+    make_income,
+    make_liability,
+    make_person,
+    make_policy,
+)
+
+YEAR = timezone.localdate().year
+
+
+def _facts(client: Client) -> Facts:
+    return Facts(kyc_load(client=client))
+
+
+def _assert_money(calculation: Calculation, expected: str) -> None:
+    assert isinstance(calculation.result, Decimal)
+    assert calculation.result == Decimal(expected)
+    # Yuan with two places, as money is stored.
+    assert calculation.result.as_tuple().exponent == -2
+
+
+# Life cover need ---------------------------------------------------------------------
+
+
+def _zhao_household(client: Client) -> None:
+    me = make_person(
+        client=client, relationship="self", name="赵立新", gender="male", birth_date=born(42)
+    )
+    wife = make_person(client=client, relationship="spouse", name="李静")
+    daughter = make_person(client=client, relationship="child", name="赵可欣", birth_date=born(2))
+    father = make_person(client=client, relationship="parent", name="赵国强")
+    make_income(client=client, person=me, kind="business", annual_amount=Decimal(1_000_000))
+    make_household(client=client, annual_spending=Decimal(500_000))
+    make_liability(client=client, kind="mortgage", amount=Decimal(1_800_000), borrower_person=me)
+    make_liability(
+        client=client,
+        kind="guarantee",
+        amount=Decimal(5_000_000),
+        guarantor=me,
+        joint_liability=True,
+    )
+    make_allocation(
+        client=client,
+        person=daughter,
+        purpose="education",
+        annual_amount=Decimal(100_000),
+        start_year=YEAR + 1,
+        end_year=YEAR + 4,
+    )
+    make_allocation(
+        client=client,
+        person=father,
+        purpose="support",
+        annual_amount=Decimal(30_000),
+        start_year=YEAR - 2,
+        end_year=YEAR + 7,
+    )
+    make_allocation(
+        client=client,
+        person=wife,
+        purpose="support",
+        annual_amount=Decimal(200_000),
+        start_year=YEAR,
+        end_year=None,
+    )
+    make_allocation(
+        client=client,
+        person=daughter,
+        purpose="marriage",
+        annual_amount=Decimal(50_000),
+        start_year=YEAR,
+        end_year=YEAR + 1,
+    )
+    make_asset(client=client, category="deposit", value=Decimal(1_000_000), liquidity_days=1)
+    make_asset(client=client, category="bond_fund", value=Decimal(500_000), liquidity_days=3)
+    make_asset(
+        client=client, category="policy_cash_value", value=Decimal(200_000), liquidity_days=30
+    )
+    make_asset(client=client, category="private_fund", value=Decimal(1_000_000), liquidity_days=180)
+    make_asset(client=client, category="real_estate", value=Decimal(8_000_000), liquidity_days=180)
+    make_policy(
+        client=client, product_type="whole_life", insured=me, sum_assured=Decimal(2_000_000)
+    )
+    make_policy(
+        client=client,
+        product_type="participating",
+        insured=me,
+        sum_assured=Decimal(300_000),
+        status="paid_up",
+    )
+    make_policy(
+        client=client,
+        product_type="term_life",
+        insured=me,
+        sum_assured=Decimal(1_000_000),
+        status="lapsed",
+    )
+    make_policy(client=client, product_type="annuity", insured=me, sum_assured=Decimal(3_000_000))
+    make_policy(
+        client=client, product_type="critical_illness", insured=me, sum_assured=Decimal(500_000)
+    )
+    make_policy(client=client, product_type="whole_life", insured=wife, sum_assured=Decimal(1_000_000))  # fmt: skip
+
+
+def test_it_computes_the_life_cover_need_from_the_kyc(cast: Cast) -> None:
+    _zhao_household(cast.advisor_client)
+
+    calculation = life_cover_need(_facts(cast.advisor_client), {})
+
+    values = {i.key: i.value for i in calculation.inputs}
+    assert values == {
+        # The mortgage; the guarantee is contingent and left out.
+        "debts": Decimal(1_800_000),
+        "spending_years": Decimal(10),
+        "annual_spending": Decimal(500_000),
+        # Education 4 × 100,000 + father 8 × 30,000 (this year to YEAR + 7) + wife
+        # 10 × 200,000 (no end: ten years) = 400,000 + 240,000 + 2,000,000; not marriage.
+        "allocations": Decimal(2_640_000),
+        # Deposit, bond fund and cash value (≤ 30 days); not the private fund or house.
+        "liquid_assets": Decimal(1_700_000),
+        # His whole life and paid-up participating policy; not the lapsed term, the
+        # annuity, the critical-illness cover or his wife's policy.
+        "existing_cover": Decimal(2_300_000),
+    }
+    # 1,800,000 + 10 × 500,000 + 2,640,000 − 1,700,000 − 2,300,000 = 5,440,000
+    _assert_money(calculation, "5440000.00")
+    assert calculation.subject is not None and calculation.subject.name == "赵立新"
+    assert not any(i.overridden for i in calculation.inputs)
+
+
+def test_it_applies_the_advisors_life_cover_inputs(cast: Cast) -> None:
+    _zhao_household(cast.advisor_client)
+    overrides = {"life_cover": {"spending_years": "5", "liquid_assets": "0"}}
+
+    calculation = life_cover_need(_facts(cast.advisor_client), overrides)
+
+    # 1,800,000 + 5 × 500,000 + 2,640,000 − 0 − 2,300,000 = 4,640,000
+    _assert_money(calculation, "4640000.00")
+    years = calculation.input("spending_years")
+    assert (years.value, years.default, years.overridden) == (Decimal(5), Decimal(10), True)
+    assert not calculation.input("debts").overridden
+
+
+def test_it_ignores_an_input_that_is_not_a_number(cast: Cast) -> None:
+    _zhao_household(cast.advisor_client)
+
+    calculation = life_cover_need(_facts(cast.advisor_client), {"life_cover": {"debts": "abc"}})
+
+    assert calculation.input("debts").value == Decimal(1_800_000)
+    _assert_money(calculation, "5440000.00")
+
+
+def test_it_never_needs_less_than_nothing(cast: Cast) -> None:
+    _zhao_household(cast.advisor_client)
+
+    calculation = life_cover_need(
+        _facts(cast.advisor_client), {"life_cover": {"liquid_assets": "20000000"}}
+    )
+
+    # 1,800,000 + 5,000,000 + 2,640,000 − 20,000,000 − 2,300,000 < 0
+    _assert_money(calculation, "0.00")
+
+
+def test_it_uses_the_years_of_spending_an_admin_sets(cast: Cast) -> None:
+    _zhao_household(cast.advisor_client)
+    services.parameter_set(key="family_spending_years", value=Decimal(8), user=cast.admin)
+
+    calculation = life_cover_need(_facts(cast.advisor_client), {})
+
+    # The wife's open-ended support now runs 8 years too: 400,000 + 240,000 + 1,600,000.
+    # 1,800,000 + 8 × 500,000 + 2,240,000 − 1,700,000 − 2,300,000 = 4,040,000
+    _assert_money(calculation, "4040000.00")
+
+
+# Pension gap -------------------------------------------------------------------------
+
+
+def test_it_computes_the_pension_gap_of_a_woman(cast: Cast) -> None:
+    client = cast.advisor_client
+    me = make_person(
+        client=client, relationship="self", name="钱雅琴", gender="female", birth_date=born(40)
+    )
+    father = make_person(client=client, relationship="parent", name="钱伟", gender="male")
+    make_household(client=client, annual_spending=Decimal(400_000))
+    make_income(client=client, person=me, kind="pension", annual_amount=Decimal(60_000))
+    make_income(client=client, person=father, kind="pension", annual_amount=Decimal(48_000))
+    make_allocation(
+        client=client,
+        person=me,
+        purpose="pension",
+        annual_amount=Decimal(24_000),
+        start_year=YEAR + 15,
+        end_year=None,
+    )
+
+    calculation = pension_gap(_facts(client), {})
+
+    values = {i.key: i.value for i in calculation.inputs}
+    assert values == {
+        "retirement_age": Decimal(55),
+        "life_expectancy": Decimal(81),
+        "annual_spending": Decimal(280_000),  # 0.7 × 400,000
+        "annual_pension": Decimal(84_000),  # 60,000 + 24,000; not her father's
+    }
+    # (81 − 55) × (280,000 − 84,000) = 26 × 196,000 = 5,096,000
+    _assert_money(calculation, "5096000.00")
+
+    overridden = pension_gap(
+        _facts(client), {"pension": {"retirement_age": "60", "life_expectancy": "90"}}
+    )
+    # (90 − 60) × 196,000 = 5,880,000
+    _assert_money(overridden, "5880000.00")
+
+
+def test_it_starts_retirement_now_for_a_man_past_retirement_age(cast: Cast) -> None:
+    client = cast.advisor_client
+    make_person(
+        client=client, relationship="self", name="周德福", gender="male", birth_date=born(65)
+    )
+    make_household(client=client, annual_spending=Decimal(300_000))
+
+    calculation = pension_gap(_facts(client), {})
+
+    assert calculation.input("retirement_age").value == Decimal(65)
+    assert calculation.input("life_expectancy").value == Decimal(76)
+    # (76 − 65) × 0.7 × 300,000 = 11 × 210,000 = 2,310,000
+    _assert_money(calculation, "2310000.00")
+
+
+def test_it_has_no_pension_gap_when_pensions_exceed_spending(cast: Cast) -> None:
+    client = cast.advisor_client
+    me = make_person(
+        client=client, relationship="self", name="赵立新", gender="male", birth_date=born(42)
+    )
+    make_household(client=client, annual_spending=Decimal(300_000))
+    make_income(client=client, person=me, kind="pension", annual_amount=Decimal(250_000))
+
+    _assert_money(pension_gap(_facts(client), {}), "0.00")
+
+
+# Education fund ----------------------------------------------------------------------
+
+
+def test_it_computes_the_education_fund_over_the_children_under_22(cast: Cast) -> None:
+    client = cast.advisor_client
+    daughter = make_person(client=client, relationship="child", name="赵可欣", birth_date=born(2))
+    son = make_person(client=client, relationship="child", name="赵子轩", birth_date=born(12))
+    make_person(client=client, relationship="grandchild", name="赵乐天", birth_date=born(1))
+    make_person(client=client, relationship="child", name="赵一诺", birth_date=born(23))
+    make_person(
+        client=client, relationship="child", name="赵小宝", birth_date=born(5), is_deceased=True
+    )
+    make_allocation(
+        client=client, person=daughter, purpose="education", annual_amount=Decimal(120_000)
+    )
+    make_allocation(client=client, person=son, purpose="education", annual_amount=Decimal(60_000))  # fmt: skip
+
+    calculation = education_fund(_facts(client), {})
+
+    # Daughter 20 years × 120,000 + son 10 × 60,000 + grandson 21 × 100,000 (the default)
+    # = 2,400,000 + 600,000 + 2,100,000 = 5,100,000 over 51 years: 100,000 a year.
+    assert calculation.input("years").value == Decimal(51)
+    assert calculation.input("cost_per_year").value == Decimal(100_000)
+    _assert_money(calculation, "5100000.00")
+
+
+def test_it_sums_each_childs_years_times_their_own_cost(cast: Cast) -> None:
+    client = cast.advisor_client
+    daughter = make_person(client=client, relationship="child", name="赵可欣", birth_date=born(2))
+    son = make_person(client=client, relationship="child", name="赵子轩", birth_date=born(12))
+    make_allocation(
+        client=client, person=daughter, purpose="education", annual_amount=Decimal(100_000)
+    )
+    make_allocation(client=client, person=son, purpose="education", annual_amount=Decimal(150_000))  # fmt: skip
+
+    calculation = education_fund(_facts(client), {})
+
+    # 20 × 100,000 + 10 × 150,000 = 3,500,000 (not 30 × a rounded 116,667 = 3,500,010).
+    _assert_money(calculation, "3500000.00")
+
+
+def test_it_applies_the_advisors_education_inputs(cast: Cast) -> None:
+    client = cast.advisor_client
+    make_person(client=client, relationship="child", name="赵可欣", birth_date=born(2))
+
+    calculation = education_fund(
+        _facts(client), {"education": {"years": "10", "cost_per_year": "200000"}}
+    )
+
+    # 10 × 200,000 = 2,000,000
+    _assert_money(calculation, "2000000.00")
+    assert calculation.input("years").default == Decimal(20)
+    assert calculation.input("cost_per_year").default == Decimal(100_000)
+
+
+def test_it_needs_no_education_fund_without_children(cast: Cast) -> None:
+    make_person(client=cast.advisor_client, relationship="self", name="赵立新")
+
+    calculation = education_fund(_facts(cast.advisor_client), {})
+
+    _assert_money(calculation, "0.00")
