@@ -26,10 +26,23 @@ from clients.models import (
 )
 
 
+def completeness_store(*, client: Client) -> int:
+    """Store the KYC completeness on the client, where set-based scoring can read it."""
+    from clients.completeness import completeness
+
+    percent = completeness(kyc_load(client=client)).percent
+    if client.kyc_completeness != percent:
+        Client.objects.filter(pk=client.pk).update(kyc_completeness=percent)
+        client.kyc_completeness = percent
+    return percent
+
+
 @transaction.atomic
 def kyc_item_save(*, form: forms.ModelForm) -> models.Model:
     """Save a validated KYC form (the form scoped every choice to its client)."""
-    return form.save()
+    item = form.save()
+    completeness_store(client=form.instance.client)
+    return item
 
 
 @transaction.atomic
@@ -50,12 +63,15 @@ def person_save(*, form: forms.ModelForm) -> Person:
         )
     for link in stale:
         link.delete()
+    completeness_store(client=person.client)
     return person
 
 
 @transaction.atomic
 def kyc_item_delete(*, item: models.Model) -> None:
+    client = item.client  # type: ignore[attr-defined]
     item.delete()
+    completeness_store(client=client)
 
 
 @transaction.atomic
@@ -65,6 +81,7 @@ def policy_save(*, form: forms.ModelForm, beneficiaries: forms.BaseInlineFormSet
     for beneficiary_form in beneficiaries.forms:
         beneficiary_form.instance.client = policy.client
     beneficiaries.save()
+    completeness_store(client=policy.client)
     return policy
 
 
@@ -87,14 +104,17 @@ def client_person_ensure(*, client: Client) -> Person:
 def consent_record(
     *, client: Client, user: User, given_on: dt.date, scope: str, notes: str = ""
 ) -> SensitiveConsent:
-    return SensitiveConsent.objects.create(
+    consent = SensitiveConsent.objects.create(
         client=client, recorded_by=user, given_on=given_on, scope=scope, notes=notes
     )
+    completeness_store(client=client)
+    return consent
 
 
 def consent_withdraw(*, consent: SensitiveConsent) -> None:
     consent.withdrawn_at = timezone.now()
     consent.save(update_fields=["withdrawn_at", "updated_at"])
+    completeness_store(client=consent.client)
 
 
 def _row(instance: models.Model) -> dict[str, Any]:

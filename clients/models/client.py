@@ -163,6 +163,28 @@ class Client(models.Model):
         on_delete=models.PROTECT,
         related_name="clients",
     )
+    # After-sale and screening facts (seed 003) that scoring uses.
+    late_payments = models.PositiveSmallIntegerField(_("late premium payments"), default=0)
+    health_flag = models.BooleanField(_("health concern"), default=False)
+    moral_hazard_flag = models.BooleanField(_("moral-hazard concern"), default=False)
+    # Kept up to date by the KYC services so that scoring can use it in SQL.
+    kyc_completeness = models.PositiveSmallIntegerField(
+        _("KYC completeness (%)"), default=0, editable=False
+    )
+    last_contact_at = models.DateField(_("last contact"), null=True, blank=True)
+    next_action = models.CharField(_("next action"), max_length=200, blank=True)
+    # Written set-based by scoring.services.rescore.
+    score = models.IntegerField(_("score"), default=0, editable=False)
+    tier = models.CharField(_("tier"), max_length=30, blank=True, editable=False)
+    score_version = models.ForeignKey(
+        "scoring.RuleSetVersion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    matched_rules = models.BigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True, editable=False)
@@ -182,6 +204,7 @@ class Client(models.Model):
             models.Index(fields=["name", "id"], name="client_name"),
             models.Index(fields=["-created_at", "-id"], name="client_created"),
             models.Index(fields=["phone"], name="client_phone"),
+            models.Index(fields=["owner", "-score", "id"], name="client_owner_score"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -18,9 +18,13 @@ from django.db import transaction
 from advisor_crm.accounts.models import Role, Team, User
 from clients.demo import generate_clients
 from clients.demo_kyc import fill_big_family, fill_qian, fill_zhao
+from clients.kyc_services import completeness_store
 from clients.models import Client, Tag
 from clients.validators import id_number_check_char
 from kms import demo as kms_demo
+from scoring.defaults import default_version
+from scoring.models import RuleSetVersion
+from scoring.services import version_publish
 
 DEMO_PASSWORD = "demo-pass-2026"
 # A fixed "now" keeps generated dates identical across runs and machines.
@@ -155,6 +159,7 @@ class Command(BaseCommand):
             created = self._generated(users)
             created += self._worked_cases(users["advisor"])
             self._kyc(users["advisor"])
+            self._scoring(users["admin"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(users)} users, {Client.objects.count()} clients "
@@ -212,6 +217,14 @@ class Command(BaseCommand):
         # A completed KMS case for each worked case, built on the KYC above.
         kms_demo.zhao_case(clients["赵立新"], advisor)
         kms_demo.qian_case(clients["钱雅琴"], advisor)
+        for client in clients.values():
+            completeness_store(client=client)
+
+    def _scoring(self, admin: User) -> None:
+        """Publish the default rule set once; publishing scores every client."""
+        if RuleSetVersion.objects.exists():
+            return
+        version_publish(version=default_version(admin), user=admin)
 
     def _generated(self, users: dict[str, User]) -> int:
         """Create the generated clients that do not exist yet (matched by owner and phone).

@@ -1,0 +1,164 @@
+"""Client value: rule sets with versions, rules, tiers, rescoring jobs, P100 reviews."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+
+# A client's matched rules are stored as a bitmask (bit i = the rule at position i),
+# so that rescoring stays one set-based UPDATE; hence at most 62 rules per version.
+MAX_RULES = 62
+
+
+class RuleSet(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    RETIRED = "retired", _("Retired")
+
+
+class RuleSetVersion(models.Model):
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(
+        _("status"), max_length=10, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+    )
+    note = models.CharField(_("what changed"), max_length=200, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule_set", "number"], name="ruleset_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.number}"
+
+
+class Rule(models.Model):
+    version = models.ForeignKey(RuleSetVersion, on_delete=models.CASCADE, related_name="rules")
+    position = models.PositiveSmallIntegerField(default=0)
+    label = models.CharField(_("label"), max_length=100)
+    condition = models.JSONField(_("condition"))
+    points = models.IntegerField(_("points"))
+    enabled = models.BooleanField(_("enabled"), default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Tier(models.Model):
+    version = models.ForeignKey(RuleSetVersion, on_delete=models.CASCADE, related_name="tiers")
+    label = models.CharField(_("label"), max_length=30)
+    min_score = models.IntegerField(_("minimum score"))
+
+    class Meta:
+        ordering = ["-min_score", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class RescoreJob(models.Model):
+    """Rescoring every client with one version, in batches of id ranges.
+
+    last_pk and done advance in the same transaction as each batch's UPDATE, so a
+    rerun after a crash continues after the last finished batch.
+    """
+
+    version = models.ForeignKey(RuleSetVersion, on_delete=models.CASCADE, related_name="jobs")
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    last_pk = models.BigIntegerField(default=0)
+    max_pk = models.BigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.status} {self.done}/{self.total}"
+
+    @property
+    def percent(self) -> int:
+        return (
+            round(100 * self.done / self.total)
+            if self.total
+            else (100 if self.status == JobStatus.DONE else 0)
+        )
+
+
+class ScoreHistory(models.Model):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="score_history")
+    version = models.ForeignKey(RuleSetVersion, on_delete=models.CASCADE, related_name="+")
+    score = models.IntegerField()
+    tier = models.CharField(max_length=30, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["client", "-created_at"], name="score_history_client")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.version} {self.score}"
+
+
+class P100Review(models.Model):
+    """A team lead's sign-off of an advisor's P100 list, with the list as it was."""
+
+    advisor = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="p100_reviews"
+    )
+    reviewer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(_("comment"), blank=True)
+    snapshot = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.advisor} {self.created_at:%Y-%m-%d}"
+
+
+class P100Note(models.Model):
+    review = models.ForeignKey(P100Review, on_delete=models.CASCADE, related_name="notes")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    flagged = models.BooleanField(_("flagged"), default=False)
+    comment = models.CharField(_("comment"), max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["review", "client"], name="p100_note_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review} {self.client_id}"
