@@ -12,11 +12,15 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     if not user.is_authenticated:
         return {"nav_items": []}
-    items = [(reverse("clients:list"), _("Clients"), "clients")]
+    items = [
+        (reverse("clients:list"), _("Clients"), "clients"),
+        (reverse("scoring:p100"), _("P100"), "p100"),
+    ]
     if user.is_crm_admin:
         items.append((reverse("accounts:user_list"), _("Users"), "users"))
         items.append((reverse("accounts:team_list"), _("Teams"), "teams"))
         items.append((reverse("kms:parameters"), _("Risk thresholds"), "parameters"))
+        items.append((reverse("scoring:rules"), _("Scoring rules"), "scoring"))
     return {
         "nav_items": [
             {"url": url, "label": label, "key": key, "active": request.path.startswith(url)}

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("advisor_crm.accounts.urls")),
     path("clients/", include("clients.urls")),
     path("kms/", include("kms.urls")),
+    path("", include("scoring.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

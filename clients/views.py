@@ -13,6 +13,8 @@ from advisor_crm.pagination import InvalidCursor
 from clients import selectors, services
 from clients.forms import ClientFilterForm, ClientForm
 from kms.selectors import cases_of
+from scoring.explain import explain
+from scoring.selectors import score_history
 
 
 def _filters_from(form: ClientFilterForm) -> selectors.ClientFilters:
@@ -83,6 +85,8 @@ def client_detail(request: AuthenticatedRequest, client_id: int) -> HttpResponse
         "client": client,
         "referrals": selectors.client_referrals(user=request.user, client=client),
         "kms_cases": list(cases_of(client=client)),
+        "explanation": explain(client, client.score_version) if client.score_version else None,
+        "score_history": list(score_history(client=client)),
     }
     return render(request, "clients/client_detail.html", context)
 

@@ -1,0 +1,221 @@
+"""Reads of scoring: versions, preview of a draft, P100 lists and reviews."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import (
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    QuerySet,
+    Window,
+)
+from django.db.models.functions import Abs, Cast, Floor, RowNumber
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from advisor_crm.accounts.models import Role, User
+from clients.models import Client
+from scoring.explain import Explanation, explain
+from scoring.models import P100Review, RuleSetVersion, VersionStatus
+from scoring.services import compile_version
+
+P100_SIZE = 100
+HISTOGRAM_BUCKET = 10
+
+
+def published_version() -> RuleSetVersion | None:
+    return (
+        RuleSetVersion.objects.filter(status=VersionStatus.PUBLISHED)
+        .order_by("-published_at")
+        .first()
+    )
+
+
+def p100(*, advisor: User) -> QuerySet[Client]:
+    """An advisor's 100 best active clients, by score then id (stable for ties)."""
+    return Client.objects.filter(owner=advisor).active().order_by("-score", "id")[:P100_SIZE]
+
+
+def team_advisors(*, lead: User) -> QuerySet[User]:
+    return User.objects.filter(team__lead=lead, role=Role.ADVISOR, is_active=True).order_by(
+        "username"
+    )
+
+
+def advisor_for_reviewer(*, reviewer: User, advisor_id: int) -> User:
+    """An advisor whose P100 the user may review: a lead's team member (admins: any). 404 otherwise."""
+    advisors = User.objects.filter(role=Role.ADVISOR)
+    if not reviewer.is_crm_admin:
+        advisors = advisors.filter(team__lead=reviewer)
+    return get_object_or_404(advisors, pk=advisor_id)
+
+
+def last_review(*, advisor: User) -> P100Review | None:
+    return P100Review.objects.filter(advisor=advisor).select_related("reviewer").first()
+
+
+@dataclass
+class Churn:
+    entered: list[Client]
+    left: list[Client]
+
+
+def churn_since(*, current: list[Client], review: P100Review | None) -> Churn:
+    if review is None:
+        return Churn([], [])
+    before = set(review.snapshot)
+    now_ids = {c.pk for c in current}
+    left = list(Client.objects.filter(pk__in=before - now_ids).order_by("-score"))
+    return Churn(entered=[c for c in current if c.pk not in before], left=left)
+
+
+@dataclass
+class AdvisorRow:
+    advisor: User
+    tier_counts: dict[str, int]
+    review: P100Review | None
+    size: int
+
+
+def team_overview(*, lead: User) -> list[AdvisorRow]:
+    """Each advisor of the lead's team with their P100's tiers and last review (3 queries)."""
+    advisors = list(team_advisors(lead=lead))
+    ranked = (
+        Client.objects.filter(owner__in=advisors, archived_at__isnull=True)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("owner_id")],
+                order_by=[F("score").desc(), F("id").asc()],
+            )
+        )
+        .filter(rank__lte=P100_SIZE)
+        .values("owner_id", "tier")
+        .order_by()
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in ranked:
+        counts[row["owner_id"]][row["tier"]] += 1
+    latest: dict[int, P100Review] = {}
+    for review in (
+        P100Review.objects.filter(advisor__in=advisors)
+        .select_related("reviewer")
+        .order_by("advisor_id", "-created_at")
+    ):
+        latest.setdefault(review.advisor_id, review)
+    return [
+        AdvisorRow(a, dict(counts[a.pk]), latest.get(a.pk), sum(counts[a.pk].values()))
+        for a in advisors
+    ]
+
+
+@dataclass
+class Preview:
+    total: int
+    histogram: list[tuple[int, int, int]]  # bucket start, clients now, clients with the draft
+    tiers: list[str]
+    migration: dict[tuple[str, str], int]
+    churn: list[dict[str, Any]]
+    samples: list[tuple[Client, int, Explanation]] = field(default_factory=list)
+
+    def cell(self, old: str, new: str) -> int:
+        return self.migration.get((old, new), 0)
+
+
+def preview(*, draft: RuleSetVersion, as_of: dt.date | None = None) -> Preview:
+    """What publishing the draft would do, computed in SQL on every client.
+
+    1. Score distribution now and with the draft, in buckets of 10 points.
+    2. Tier migration: clients per (current tier, draft tier).
+    3. P100 churn per advisor: who would enter and leave their top 100.
+    4. The five clients whose score would change most, with the draft's explanation.
+    """
+    day = as_of or timezone.localdate()
+    compiled = compile_version(draft, day)
+    scored = Client.objects.annotate(new_score=compiled.score, new_tier=compiled.tier)
+    now_counts = dict(
+        Client.objects.annotate(b=_bucket(F("score")))
+        .values("b")
+        .annotate(n=Count("pk"))
+        .values_list("b", "n")
+    )
+    new_counts = dict(
+        scored.annotate(b=_bucket(F("new_score")))
+        .values("b")
+        .annotate(n=Count("pk"))
+        .values_list("b", "n")
+    )
+    buckets = sorted(set(now_counts) | set(new_counts))
+    histogram = [(b, now_counts.get(b, 0), new_counts.get(b, 0)) for b in buckets]
+    migration = {
+        (row["tier"], row["new_tier"]): row["n"]
+        for row in scored.values("tier", "new_tier").annotate(n=Count("pk")).order_by()
+    }
+    tiers = [t.label for t in sorted(draft.tiers.all(), key=lambda t: -t.min_score)]
+    old_tiers = sorted({old for old, _new in migration} - set(tiers))
+    churn = _p100_churn(scored)
+    movers = (
+        scored.filter(archived_at__isnull=True)
+        .annotate(change=Abs(F("new_score") - F("score")))
+        .order_by("-change", "id")[:5]
+    )
+    samples = [(c, c.new_score, explain(c, draft, day)) for c in movers]  # type: ignore[attr-defined]
+    total = sum(now_counts.values())
+    return Preview(total, histogram, tiers + old_tiers, migration, churn, samples)
+
+
+def _p100_churn(scored: QuerySet[Client]) -> list[dict[str, Any]]:
+    active = scored.filter(archived_at__isnull=True, owner__role=Role.ADVISOR)
+    order_now = [F("score").desc(), F("id").asc()]
+    order_new = [F("new_score").desc(), F("id").asc()]
+    ranked = (
+        active.annotate(
+            rank_now=Window(RowNumber(), partition_by=[F("owner_id")], order_by=order_now),
+            rank_new=Window(RowNumber(), partition_by=[F("owner_id")], order_by=order_new),
+        )
+        .filter(rank_now__lte=P100_SIZE)
+        .values("pk", "name", "owner_id", "rank_now", "rank_new")
+    )
+    ranked_new = (
+        active.annotate(
+            rank_now=Window(RowNumber(), partition_by=[F("owner_id")], order_by=order_now),
+            rank_new=Window(RowNumber(), partition_by=[F("owner_id")], order_by=order_new),
+        )
+        .filter(rank_new__lte=P100_SIZE, rank_now__gt=P100_SIZE)
+        .values("pk", "name", "owner_id")
+    )
+    leaving: dict[int, list[str]] = defaultdict(list)
+    entering: dict[int, list[str]] = defaultdict(list)
+    for row in ranked:
+        if row["rank_new"] > P100_SIZE:
+            leaving[row["owner_id"]].append(row["name"])
+    for row in ranked_new:
+        entering[row["owner_id"]].append(row["name"])
+    owners = {u.pk: u for u in User.objects.filter(pk__in=set(leaving) | set(entering))}
+    return [
+        {"advisor": owners[pk], "entering": entering.get(pk, []), "leaving": leaving.get(pk, [])}
+        for pk in sorted(owners, key=lambda pk: owners[pk].username)
+    ]
+
+
+def _bucket(expr: Any) -> Cast:
+    """The start of the expression's histogram bucket (floor to a multiple of 10)."""
+    return Cast(
+        Floor(Cast(expr, FloatField()) / HISTOGRAM_BUCKET) * HISTOGRAM_BUCKET, IntegerField()
+    )
+
+
+def score_history(*, client: Client, limit: int = 20) -> QuerySet[Any]:
+    from scoring.models import ScoreHistory
+
+    return (
+        ScoreHistory.objects.filter(client=client)
+        .select_related("version")
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -1,0 +1,314 @@
+"""Rule editor and preview for admins; P100 lists for advisors and leads; exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from advisor_crm.accounts.models import User
+from advisor_crm.http import AuthenticatedRequest
+from clients.models import Client
+from scoring import selectors, services
+from scoring.conditions import ConditionError, parse
+from scoring.fields import FIELDS
+from scoring.forms import ReviewForm, RuleForm, TiersForm
+from scoring.models import RescoreJob, Rule, RuleSetVersion, VersionStatus
+
+View = Callable[..., HttpResponse]
+
+
+def admin_only(view: View) -> View:
+    @wraps(view)
+    @login_required
+    def wrapper(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_crm_admin:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _draft(version_id: int) -> RuleSetVersion:
+    return get_object_or_404(RuleSetVersion, pk=version_id, status=VersionStatus.DRAFT)
+
+
+def _editor(request: AuthenticatedRequest, version: RuleSetVersion, **extra: Any) -> HttpResponse:
+    tiers = [(t.label, t.min_score) for t in version.tiers.all()]
+    context = {
+        "version": version,
+        "rules": list(version.rules.all()),
+        "tiers_form": extra.pop("tiers_form", TiersForm(tiers=tiers)),
+        "fields": FIELDS.values(),
+        "problems": services.version_problems(version),
+        **extra,
+    }
+    return render(request, "scoring/editor.html", context)
+
+
+@admin_only
+@require_GET
+def rules(request: AuthenticatedRequest) -> HttpResponse:
+    versions = RuleSetVersion.objects.select_related("created_by").order_by("-number")
+    jobs = RescoreJob.objects.select_related("version").order_by("-created_at")[:5]
+    return render(request, "scoring/versions.html", {"versions": versions, "jobs": jobs})
+
+
+@admin_only
+@require_POST
+def draft_new(request: AuthenticatedRequest, version_id: int) -> HttpResponse:
+    source = get_object_or_404(RuleSetVersion, pk=version_id)
+    draft = services.version_new_draft(source=source, user=request.user)
+    return HttpResponseRedirect(reverse("scoring:editor", args=[draft.pk]))
+
+
+@admin_only
+@require_GET
+def editor(request: AuthenticatedRequest, version_id: int) -> HttpResponse:
+    version = get_object_or_404(RuleSetVersion, pk=version_id)
+    return _editor(request, version)
+
+
+@admin_only
+@require_POST
+def condition_check(request: AuthenticatedRequest) -> HttpResponse:
+    """Validate a condition as the admin types it."""
+    text = request.POST.get("condition", "")
+    try:
+        parse(text)
+    except ConditionError as error:
+        return render(
+            request, "scoring/editor.html#condition-check", {"error": error, "text": text}
+        )
+    return render(request, "scoring/editor.html#condition-check", {"ok": True})
+
+
+@admin_only
+@require_http_methods(["GET", "POST"])
+def rule_edit(
+    request: AuthenticatedRequest, version_id: int, rule_id: int | None = None
+) -> HttpResponse:
+    version = _draft(version_id)
+    rule = get_object_or_404(Rule, pk=rule_id, version=version) if rule_id else None
+    form = RuleForm(request.POST or None, rule=rule)
+    if request.method == "POST" and form.is_valid():
+        services.rule_save(version=version, rule=rule, **form.cleaned_data)
+        return HttpResponseClientRedirect(reverse("scoring:editor", args=[version.pk]))
+    return render(
+        request, "scoring/editor.html#rule-form", {"version": version, "rule": rule, "form": form}
+    )
+
+
+@admin_only
+@require_POST
+def rule_move(request: AuthenticatedRequest, version_id: int, rule_id: int) -> HttpResponse:
+    version = _draft(version_id)
+    rule = get_object_or_404(Rule, pk=rule_id, version=version)
+    services.rule_move(rule=rule, offset=-1 if request.POST.get("direction") == "up" else 1)
+    return _editor(request, version)
+
+
+@admin_only
+@require_POST
+def rule_toggle(request: AuthenticatedRequest, version_id: int, rule_id: int) -> HttpResponse:
+    version = _draft(version_id)
+    rule = get_object_or_404(Rule, pk=rule_id, version=version)
+    services.rule_save(
+        version=version,
+        rule=rule,
+        label=rule.label,
+        condition=rule.condition,
+        points=rule.points,
+        enabled=not rule.enabled,
+    )
+    return _editor(request, version)
+
+
+@admin_only
+@require_POST
+def rule_delete(request: AuthenticatedRequest, version_id: int, rule_id: int) -> HttpResponse:
+    version = _draft(version_id)
+    services.rule_delete(rule=get_object_or_404(Rule, pk=rule_id, version=version))
+    return _editor(request, version)
+
+
+@admin_only
+@require_POST
+def tiers(request: AuthenticatedRequest, version_id: int) -> HttpResponse:
+    version = _draft(version_id)
+    form = TiersForm(request.POST)
+    if form.is_valid():
+        services.tiers_set(version=version, tiers=form.cleaned_data["tiers"])
+        return _editor(request, version, tiers_saved=True)
+    return _editor(request, version, tiers_form=form)
+
+
+@admin_only
+@require_GET
+def preview(request: AuthenticatedRequest, version_id: int) -> HttpResponse:
+    version = get_object_or_404(RuleSetVersion, pk=version_id)
+    problems = services.version_problems(version)
+    result = None if problems else selectors.preview(draft=version)
+    peak = max((max(now, new) for _b, now, new in result.histogram), default=1) if result else 1
+    return render(
+        request,
+        "scoring/preview.html",
+        {"version": version, "preview": result, "problems": problems, "peak": peak},
+    )
+
+
+@admin_only
+@require_POST
+def publish(request: AuthenticatedRequest, version_id: int) -> HttpResponse:
+    """Publish a draft, or publish a retired version again to roll back."""
+    version = get_object_or_404(RuleSetVersion, pk=version_id)
+    try:
+        job = services.version_publish(version=version, user=request.user)
+    except services.PublishError as error:
+        return _editor(request, version, publish_errors=error.problems)
+    return HttpResponseRedirect(reverse("scoring:job", args=[job.pk]))
+
+
+@admin_only
+@require_GET
+def job(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
+    rescore_job = get_object_or_404(RescoreJob.objects.select_related("version"), pk=job_id)
+    template = "scoring/job.html#progress" if request.htmx else "scoring/job.html"
+    return render(request, template, {"job": rescore_job})
+
+
+# P100 ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def p100(request: AuthenticatedRequest) -> HttpResponse:
+    """The advisor's own list; for leads, their team; admins see every team's lead page."""
+    user = request.user
+    if user.is_team_lead:
+        return render(
+            request, "scoring/p100_team.html", {"rows": selectors.team_overview(lead=user)}
+        )
+    clients = list(selectors.p100(advisor=user))
+    return render(
+        request,
+        "scoring/p100.html",
+        {"advisor": user, "clients": clients, "review": selectors.last_review(advisor=user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def p100_review(request: AuthenticatedRequest, advisor_id: int) -> HttpResponse:
+    """A lead reviews one advisor's P100: flags, comments, sign-off; churn since the last review."""
+    if not (request.user.is_team_lead or request.user.is_crm_admin):
+        raise Http404
+    advisor = selectors.advisor_for_reviewer(reviewer=request.user, advisor_id=advisor_id)
+    clients = list(selectors.p100(advisor=advisor))
+    review = selectors.last_review(advisor=advisor)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        notes = {
+            c.pk: (
+                request.POST.get(f"flag_{c.pk}") == "on",
+                request.POST.get(f"note_{c.pk}", "").strip()[:200],
+            )
+            for c in clients
+        }
+        services.p100_review_create(
+            advisor=advisor,
+            reviewer=request.user,
+            comment=form.cleaned_data["comment"],
+            snapshot=[c.pk for c in clients],
+            notes=notes,
+        )
+        return HttpResponseRedirect(reverse("scoring:p100_review", args=[advisor.pk]))
+    previous_notes = {n.client_id: n for n in review.notes.all()} if review else {}
+    context = {
+        "advisor": advisor,
+        "clients": clients,
+        "review": review,
+        "notes": previous_notes,
+        "churn": selectors.churn_since(current=clients, review=review),
+        "form": form,
+    }
+    return render(request, "scoring/p100_review.html", context)
+
+
+EXPORT_HEADER = (
+    gettext_lazy("Rank"), gettext_lazy("Name"), gettext_lazy("Tier"), gettext_lazy("Score"),
+    gettext_lazy("Age"), gettext_lazy("Annual income"), gettext_lazy("Industry"),
+    gettext_lazy("CVM stage"), gettext_lazy("Last contact"), gettext_lazy("Next action"),
+)  # fmt: skip
+
+
+def _export_rows(clients: list[Client]) -> list[list[Any]]:
+    return [
+        [
+            rank,
+            c.name,
+            c.tier,
+            c.score,
+            c.age,
+            c.annual_income,
+            c.get_industry_display(),
+            c.get_cvm_stage_display(),
+            c.last_contact_at,
+            c.next_action,
+        ]
+        for rank, c in enumerate(clients, start=1)
+    ]
+
+
+@login_required
+@require_GET
+def p100_export(request: AuthenticatedRequest, advisor_id: int, fmt: str) -> HttpResponse:
+    """A P100 list as .xlsx or .csv: the advisor's own, or one a lead may review."""
+    if advisor_id == request.user.pk:
+        advisor: User = request.user
+    elif request.user.is_team_lead or request.user.is_crm_admin:
+        advisor = selectors.advisor_for_reviewer(reviewer=request.user, advisor_id=advisor_id)
+    else:
+        raise Http404
+    clients = list(selectors.p100(advisor=advisor))
+    header = [str(h) for h in EXPORT_HEADER]
+    filename = f"p100-{advisor.username}-{timezone.localdate():%Y%m%d}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        buffer.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        writer.writerows(_export_rows(clients))
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.title = "P100"
+        sheet.append(header)
+        for row in _export_rows(clients):
+            sheet.append(row)
+        out = io.BytesIO()
+        book.save(out)
+        response = HttpResponse(
+            out.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
