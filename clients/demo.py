@@ -74,6 +74,10 @@ TAGS = (
     "VIP",
     "待回访",
 )
+NEXT_ACTIONS = (
+    "", "", "半年度保单检视", "生日问候", "邀请参加客户沙龙", "跟进转介绍", "补充 KYC", "讲解保险金信托",
+    "续期缴费提醒", "子女教育金规划面谈",
+)  # fmt: skip
 COMPANY_WORDS = (
     "华信",
     "远航",
@@ -112,6 +116,11 @@ class GeneratedClient:
     notes: str
     created_at: dt.datetime
     tags: list[str] = field(default_factory=list)
+    late_payments: int = 0
+    health_flag: bool = False
+    moral_hazard_flag: bool = False
+    last_contact_at: dt.date | None = None
+    next_action: str = ""
 
 
 def _income(rng: random.Random) -> Decimal:
@@ -163,6 +172,12 @@ def generate_clients(count: int, *, seed: int, now: dt.datetime) -> Iterator[Gen
             "created_at": created_at,
             "phone": phone,
             "tags": tags,
+            # After-sale and screening facts of seed 003, rare as in a real book.
+            "late_payments": rng.choices([0, 1, 2, 3], [85, 9, 4, 2])[0],
+            "health_flag": rng.random() < 0.08,
+            "moral_hazard_flag": rng.random() < 0.01,
+            "last_contact_at": (now - dt.timedelta(days=rng.randint(0, 240))).date(),
+            "next_action": rng.choice(NEXT_ACTIONS),
         }
         if client_type == "enterprise":
             name = city + rng.choice(COMPANY_WORDS) + rng.choice(COMPANY_KINDS)

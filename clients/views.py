@@ -14,7 +14,7 @@ from clients import selectors, services
 from clients.forms import ClientFilterForm, ClientForm
 from kms.selectors import cases_of
 from scoring.explain import explain
-from scoring.selectors import score_history
+from scoring.selectors import score_history, score_of
 
 
 def _filters_from(form: ClientFilterForm) -> selectors.ClientFilters:
@@ -81,11 +81,13 @@ def client_create(request: AuthenticatedRequest) -> HttpResponse:
 @require_GET
 def client_detail(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
     client = selectors.client_get_for_user(user=request.user, client_id=client_id)
+    value = score_of(client=client)
     context = {
         "client": client,
         "referrals": selectors.client_referrals(user=request.user, client=client),
         "kms_cases": list(cases_of(client=client)),
-        "explanation": explain(client, client.score_version) if client.score_version else None,
+        "value": value,
+        "explanation": explain(client, value.version) if value and value.version else None,
         "score_history": list(score_history(client=client)),
     }
     return render(request, "clients/client_detail.html", context)

@@ -347,22 +347,26 @@ _LOOKUPS = {
 }
 
 
-def compile_sql(node: Node, as_of: dt.date) -> Q:
-    """A Django boolean expression with the same three-valued meaning as evaluate()."""
+def compile_sql(node: Node, as_of: dt.date, *, cached: bool = False) -> Q:
+    """A Django boolean expression with the same three-valued meaning as evaluate().
+
+    With cached=True, aggregates (referrals, policies, premium) are read from the copy
+    in ClientScore that rescoring refreshes first, instead of per-row subqueries.
+    """
     if "and" in node or "or" in node:
-        parts = [compile_sql(child, as_of) for child in _children(node)]
+        parts = [compile_sql(child, as_of, cached=cached) for child in _children(node)]
         combined = parts[0]
         for part in parts[1:]:
             combined = combined & part if "and" in node else combined | part
         return combined
     if "not" in node:
-        return ~compile_sql(node["not"], as_of)
+        return ~compile_sql(node["not"], as_of, cached=cached)
     if "empty" in node:
         spec = FIELDS[node["empty"]]
-        lhs = spec.sql(as_of)
+        lhs = spec.expression(as_of, cached=cached)
         return Q(Exact(lhs, Value(""))) if spec.type == CHOICE else Q(IsNull(lhs, True))
     field = _field_of(node)
-    lhs = FIELDS[field].sql(as_of)
+    lhs = FIELDS[field].expression(as_of, cached=cached)
     if "in" in node:
         return Q(In(lhs, [_literal(v) for v in node["values"]]))
     if "between" in node:

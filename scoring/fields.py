@@ -62,6 +62,19 @@ class FieldSpec:
     sql: Callable[[dt.date], Expression | F]
     python: Callable[[Client, ClientFacts, dt.date], Any]
     choices: tuple[tuple[str, Any], ...] = ()
+    # For aggregates: the copy in ClientScore that rescoring refreshes just before
+    # scoring a batch, so that the scoring query reads a column, not a subquery.
+    cached: str = ""
+
+    def expression(self, as_of: dt.date, *, cached: bool = False) -> Expression | F:
+        if cached and self.cached:
+            return Coalesce(F(f"value__{self.cached}"), Value(0), output_field=self.output_field())
+        return self.sql(as_of)
+
+    def output_field(self) -> Any:
+        if self.name == "annual_premium":
+            return DecimalField(max_digits=16, decimal_places=2)
+        return IntegerField()
 
     def choice_values(self) -> set[str]:
         return {str(value) for value, _label in self.choices}
@@ -131,9 +144,9 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("wealth_stratum", _("wealth stratum"), CHOICE, _column("wealth_stratum"), _attr("wealth_stratum"), tuple(WealthStratum.choices)),
         FieldSpec("cvm_stage", _("CVM stage"), CHOICE, _column("cvm_stage"), _attr("cvm_stage"), tuple(CvmStage.choices)),
         FieldSpec("credit_status", _("credit status"), CHOICE, _column("credit_status"), _attr("credit_status"), tuple(CreditStatus.choices)),
-        FieldSpec("referrals", _("clients referred"), NUMBER, _referrals_sql, lambda c, f, d: f.referrals),
-        FieldSpec("policies", _("policies in force"), NUMBER, _policies_sql, lambda c, f, d: f.policies),
-        FieldSpec("annual_premium", _("total annual premium (yuan)"), NUMBER, _premium_sql, lambda c, f, d: f.premium),
+        FieldSpec("referrals", _("clients referred"), NUMBER, _referrals_sql, lambda c, f, d: f.referrals, cached="referrals"),
+        FieldSpec("policies", _("policies in force"), NUMBER, _policies_sql, lambda c, f, d: f.policies, cached="policies"),
+        FieldSpec("annual_premium", _("total annual premium (yuan)"), NUMBER, _premium_sql, lambda c, f, d: f.premium, cached="premium"),
         FieldSpec("late_payments", _("late premium payments"), NUMBER, _column("late_payments"), _attr("late_payments")),
         FieldSpec("health_flag", _("health concern"), BOOLEAN, _column("health_flag"), _attr("health_flag")),
         FieldSpec("moral_hazard_flag", _("moral-hazard concern"), BOOLEAN, _column("moral_hazard_flag"), _attr("moral_hazard_flag")),

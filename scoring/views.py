@@ -20,12 +20,11 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from advisor_crm.accounts.models import User
 from advisor_crm.http import AuthenticatedRequest
-from clients.models import Client
 from scoring import selectors, services
 from scoring.conditions import ConditionError, parse
 from scoring.fields import FIELDS
 from scoring.forms import ReviewForm, RuleForm, TiersForm
-from scoring.models import RescoreJob, Rule, RuleSetVersion, VersionStatus
+from scoring.models import ClientScore, RescoreJob, Rule, RuleSetVersion, VersionStatus
 
 View = Callable[..., HttpResponse]
 
@@ -231,7 +230,7 @@ def p100_review(request: AuthenticatedRequest, advisor_id: int) -> HttpResponse:
             advisor=advisor,
             reviewer=request.user,
             comment=form.cleaned_data["comment"],
-            snapshot=[c.pk for c in clients],
+            snapshot=[s.client_id for s in clients],
             notes=notes,
         )
         return HttpResponseRedirect(reverse("scoring:p100_review", args=[advisor.pk]))
@@ -254,21 +253,21 @@ EXPORT_HEADER = (
 )  # fmt: skip
 
 
-def _export_rows(clients: list[Client]) -> list[list[Any]]:
+def _export_rows(scores: list[ClientScore]) -> list[list[Any]]:
     return [
         [
             rank,
-            c.name,
-            c.tier,
-            c.score,
-            c.age,
-            c.annual_income,
-            c.get_industry_display(),
-            c.get_cvm_stage_display(),
-            c.last_contact_at,
-            c.next_action,
+            s.client.name,
+            s.tier,
+            s.score,
+            s.client.age,
+            s.client.annual_income,
+            s.client.get_industry_display(),
+            s.client.get_cvm_stage_display(),
+            s.client.last_contact_at,
+            s.client.next_action,
         ]
-        for rank, c in enumerate(clients, start=1)
+        for rank, s in enumerate(scores, start=1)
     ]
 
 

@@ -173,18 +173,6 @@ class Client(models.Model):
     )
     last_contact_at = models.DateField(_("last contact"), null=True, blank=True)
     next_action = models.CharField(_("next action"), max_length=200, blank=True)
-    # Written set-based by scoring.services.rescore.
-    score = models.IntegerField(_("score"), default=0, editable=False)
-    tier = models.CharField(_("tier"), max_length=30, blank=True, editable=False)
-    score_version = models.ForeignKey(
-        "scoring.RuleSetVersion",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    matched_rules = models.BigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True, editable=False)
@@ -204,7 +192,6 @@ class Client(models.Model):
             models.Index(fields=["name", "id"], name="client_name"),
             models.Index(fields=["-created_at", "-id"], name="client_created"),
             models.Index(fields=["phone"], name="client_phone"),
-            models.Index(fields=["owner", "-score", "id"], name="client_owner_score"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -23,7 +23,8 @@ COLUMNS = (
     "id", "client_type", "name", "gender", "birth_date", "phone", "id_number_encrypted",
     "id_number_index", "city", "education", "industry", "occupation", "occupation_class",
     "annual_income", "wealth_stratum", "credit_status", "cvm_stage", "source", "notes",
-    "owner_id", "created_at", "updated_at",
+    "owner_id", "created_at", "updated_at", "late_payments", "health_flag", "moral_hazard_flag",
+    "kyc_completeness", "last_contact_at", "next_action",
 )  # fmt: skip
 
 
@@ -131,6 +132,8 @@ class Command(BaseCommand):
                                 row.occupation, row.occupation_class, row.annual_income,
                                 row.wealth_stratum, row.credit_status, row.cvm_stage, row.source,
                                 row.notes, owner_ids[(offset + i) % len(owner_ids)], row.created_at, now,
+                                row.late_payments, row.health_flag, row.moral_hazard_flag, 0,
+                                row.last_contact_at, row.next_action,
                             )
                         )  # fmt: skip
                 through_table = Client.tags.through._meta.db_table
