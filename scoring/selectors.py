@@ -42,18 +42,33 @@ def published_version() -> RuleSetVersion | None:
 def p100(*, advisor: User) -> list[ClientScore]:
     """An advisor's 100 best active clients, by score then id (stable for ties).
 
-    Walks the (owner, score) index of ClientScore; the client's current owner is
-    checked too, so a client moved to another advisor since the last rescoring never
-    shows on the old advisor's list.
+    1. Walk the (owner, score) index of ClientScore alone for twice the list's length:
+       joining the client table first lets the planner scan all the advisor's clients.
+    2. Keep those whose client is still this advisor's and not archived, so a client
+       moved to another advisor since the last rescoring never shows on the old list.
+    3. In the rare case that leaves fewer than 100 while more exist, ask the join.
     """
-    scores = (
-        ClientScore.objects.filter(
-            owner=advisor, client__owner=advisor, client__archived_at__isnull=True
+    ordered = ClientScore.objects.filter(owner=advisor).order_by("-score", "client_id")
+    candidates = list(ordered.values_list("client_id", flat=True)[: P100_SIZE * 2])
+    kept = ClientScore.objects.filter(client_id__in=candidates)
+    if len(candidates) == P100_SIZE * 2:
+        probe = list(
+            _p100_filter(kept, advisor)
+            .select_related("client")
+            .order_by("-score", "client_id")[:P100_SIZE]
         )
+        if len(probe) == P100_SIZE:
+            return probe
+        kept = ordered
+    return list(
+        _p100_filter(kept, advisor)
         .select_related("client")
-        .order_by("-score", "client_id")
+        .order_by("-score", "client_id")[:P100_SIZE]
     )
-    return list(scores[:P100_SIZE])
+
+
+def _p100_filter(scores: QuerySet[ClientScore], advisor: User) -> QuerySet[ClientScore]:
+    return scores.filter(client__owner=advisor, client__archived_at__isnull=True)
 
 
 def team_advisors(*, lead: User) -> QuerySet[User]:

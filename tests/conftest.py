@@ -6,6 +6,7 @@ Team A: `lead` leads `advisor` and `teammate`. Team B: led by `other_lead`, with
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -74,3 +75,62 @@ def pytest_report_header(config: pytest.Config) -> str:
     where = f"{database.get('HOST') or ''}:{database.get('PORT') or ''}".strip(":")
     broker = settings.CELERY_BROKER_URL or "none (tasks run in-process)"
     return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {where}; broker: {broker}"
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None, django_db_blocker: object) -> Iterator[None]:
+    """A real Celery worker process on the test Redis and the test database.
+
+    Tests using it write through committed transactions (transactional_db), so the
+    worker sees their rows; the worker's own writes are visible to the test likewise.
+    """
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.db import connection
+
+    if not settings.CELERY_BROKER_URL:
+        pytest.skip("needs the Redis broker that `make test` starts")
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DEBUG": "1",
+    }
+    root = Path(__file__).resolve().parent.parent
+    log = root / "var" / "test-celery-worker.log"
+    log.parent.mkdir(exist_ok=True)
+    with open(log, "w") as out:
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "advisor_crm",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+            ],
+            cwd=root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while "ready." not in log.read_text():
+                if worker.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the Celery worker did not start:\n{log.read_text()}")
+                time.sleep(0.2)
+            yield
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()

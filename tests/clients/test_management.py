@@ -40,7 +40,7 @@ def test_it_seeds_the_same_data_twice(settings: Settings) -> None:
     first = _snapshot()
     call_command("seed_demo", stdout=StringIO())
     assert _snapshot() == first
-    assert Client.objects.count() == 203
+    assert Client.objects.count() == 213
 
 
 def test_it_seeds_the_cast_and_worked_cases(settings: Settings) -> None:

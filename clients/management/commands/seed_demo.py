@@ -50,7 +50,8 @@ DEMO_USERS: tuple[dict[str, Any], ...] = (
 )
 TEAM_LEADS = {"杭州精英一组": "lead", "上海财富二组": "lead2"}
 # How many generated clients each user owns (200 in all).
-GENERATED_PER_OWNER = {"advisor": 80, "advisor2": 60, "advisor3": 50, "lead": 10}
+# `advisor` has more than 100 clients so that their P100 is a real selection.
+GENERATED_PER_OWNER = {"advisor": 120, "advisor2": 50, "advisor3": 30, "lead": 10}
 
 
 def _id_number(region: str, birth: dt.date, sequence: str) -> str:
