@@ -64,6 +64,7 @@ def client_create(
     client.full_clean(exclude=["tags"])
     client.save()
     _tags_set(client, tag_names)
+    _score(client)
     return client
 
 
@@ -85,7 +86,18 @@ def client_update(
     client.save()
     if tag_names is not None:
         _tags_set(client, tag_names)
+    _score(client)
     return client
+
+
+def _score(client: Client) -> None:
+    # Scoring reads the client's facts; rescore this one client when they change.
+    from scoring.services import client_score_refresh
+
+    client_score_refresh(client_id=client.pk)
+    if client.referred_by_id:
+        # The referrer's referral count, and so their score, may have changed too.
+        client_score_refresh(client_id=client.referred_by_id)
 
 
 def client_archive(*, client: Client) -> Client:

@@ -13,7 +13,7 @@ from advisor_crm.pagination import InvalidCursor
 from clients import selectors, services
 from clients.forms import ClientFilterForm, ClientForm
 from kms.selectors import cases_of
-from scoring.explain import explain
+from scoring.explain import explain_stored
 from scoring.selectors import score_history, score_of
 
 
@@ -87,7 +87,11 @@ def client_detail(request: AuthenticatedRequest, client_id: int) -> HttpResponse
         "referrals": selectors.client_referrals(user=request.user, client=client),
         "kms_cases": list(cases_of(client=client)),
         "value": value,
-        "explanation": explain(client, value.version) if value and value.version else None,
+        "explanation": (
+            explain_stored(value.version, value.score, value.tier, value.matched_rules)
+            if value and value.version
+            else None
+        ),
         "score_history": list(score_history(client=client)),
     }
     return render(request, "clients/client_detail.html", context)

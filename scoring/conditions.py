@@ -305,9 +305,41 @@ def validate_tree(node: Any) -> None:
         field = _field_of(node)
         if field not in FIELDS:
             raise ConditionError(_("Unknown field “%(field)s”.") % {"field": field})
-        if "cmp" in node and node["cmp"] not in COMPARISONS:
-            raise ConditionError(_("Malformed condition."))
+        if "cmp" in node:
+            if node["cmp"] not in COMPARISONS:
+                raise ConditionError(_("Malformed condition."))
+            _check_literal(node.get("value"))
+        elif "in" in node:
+            values = node.get("values")
+            if not isinstance(values, list) or not values:
+                raise ConditionError(_("Malformed condition."))
+            for value in values:
+                _check_literal(value)
+        else:
+            _check_literal(node.get("low"))
+            _check_literal(node.get("high"))
         check_types(node)
+
+
+def _check_literal(value: Any) -> None:
+    """A stored value is one of {"number": "<decimal>"}, {"text": "..."}, {"bool": b}."""
+    if not isinstance(value, dict) or len(value) != 1:
+        raise ConditionError(_("Malformed condition."))
+    if "number" in value:
+        try:
+            number = Decimal(str(value["number"]))
+        except (ArithmeticError, ValueError) as error:
+            raise ConditionError(_("Malformed condition.")) from error
+        if not number.is_finite():
+            raise ConditionError(_("Malformed condition."))
+    elif "text" in value:
+        if not isinstance(value["text"], str):
+            raise ConditionError(_("Malformed condition."))
+    elif "bool" in value:
+        if not isinstance(value["bool"], bool):
+            raise ConditionError(_("Malformed condition."))
+    else:
+        raise ConditionError(_("Malformed condition."))
 
 
 def _text(value: Node) -> str:
@@ -362,9 +394,7 @@ def compile_sql(node: Node, as_of: dt.date, *, cached: bool = False) -> Q:
     if "not" in node:
         return ~compile_sql(node["not"], as_of, cached=cached)
     if "empty" in node:
-        spec = FIELDS[node["empty"]]
-        lhs = spec.expression(as_of, cached=cached)
-        return Q(Exact(lhs, Value(""))) if spec.type == CHOICE else Q(IsNull(lhs, True))
+        return Q(IsNull(FIELDS[node["empty"]].expression(as_of, cached=cached), True))
     field = _field_of(node)
     lhs = FIELDS[field].expression(as_of, cached=cached)
     if "in" in node:
@@ -397,9 +427,7 @@ def evaluate(node: Node, client: Client, facts: ClientFacts, as_of: dt.date) -> 
         result = evaluate(node["not"], client, facts, as_of)
         return None if result is None else not result
     if "empty" in node:
-        spec = FIELDS[node["empty"]]
-        value = field_value(node["empty"], client, facts, as_of)
-        return value == "" if spec.type == CHOICE else value is None
+        return field_value(node["empty"], client, facts, as_of) is None
     field = _field_of(node)
     value = field_value(field, client, facts, as_of)
     if value is None:

@@ -67,3 +67,17 @@ def mask_for(client: Client, version: RuleSetVersion, as_of: dt.date | None = No
         if rule.enabled and evaluate(rule.condition, client, facts, day) is True:
             mask |= 1 << index
     return mask
+
+
+def explain_stored(version: RuleSetVersion, score: int, tier: str, mask: int) -> Explanation:
+    """The explanation of a stored score, from the fired-rule mask written with it.
+
+    Unlike explain(), this stays true to the score shown even after the client's facts
+    changed since the rescoring.
+    """
+    results = []
+    for index, rule in enumerate(version.rules.all()):
+        if rule.enabled:
+            fired = bool(mask >> index & 1)
+            results.append(RuleResult(rule, fired, rule.points if fired else 0))
+    return Explanation(version=version, score=score, tier=tier, results=results)

@@ -27,7 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.functions import Coalesce, ExtractYear, NullIf
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -133,17 +133,26 @@ def _attr(name: str) -> Callable[[Client, ClientFacts, dt.date], Any]:
     return lambda client, facts, as_of: getattr(client, name)
 
 
+def _choice_column(name: str) -> Callable[[dt.date], Expression]:
+    # A blank choice means "not recorded": NULL, so that comparisons with it are unknown.
+    return lambda as_of: NullIf(F(name), Value(""))
+
+
+def _choice_attr(name: str) -> Callable[[Client, ClientFacts, dt.date], Any]:
+    return lambda client, facts, as_of: getattr(client, name) or None
+
+
 FIELDS: dict[str, FieldSpec] = {
     spec.name: spec
     for spec in (
         FieldSpec("age", _("age"), NUMBER, _age_sql, _age_python),
         FieldSpec("annual_income", _("annual income (yuan)"), NUMBER, _column("annual_income"), _attr("annual_income")),
-        FieldSpec("industry", _("industry"), CHOICE, _column("industry"), _attr("industry"), tuple(INDUSTRY_CHOICES)),
-        FieldSpec("education", _("education"), CHOICE, _column("education"), _attr("education"), tuple(Education.choices)),
+        FieldSpec("industry", _("industry"), CHOICE, _choice_column("industry"), _choice_attr("industry"), tuple(INDUSTRY_CHOICES)),
+        FieldSpec("education", _("education"), CHOICE, _choice_column("education"), _choice_attr("education"), tuple(Education.choices)),
         FieldSpec("occupation_class", _("occupation class"), NUMBER, _column("occupation_class"), _attr("occupation_class")),
-        FieldSpec("wealth_stratum", _("wealth stratum"), CHOICE, _column("wealth_stratum"), _attr("wealth_stratum"), tuple(WealthStratum.choices)),
-        FieldSpec("cvm_stage", _("CVM stage"), CHOICE, _column("cvm_stage"), _attr("cvm_stage"), tuple(CvmStage.choices)),
-        FieldSpec("credit_status", _("credit status"), CHOICE, _column("credit_status"), _attr("credit_status"), tuple(CreditStatus.choices)),
+        FieldSpec("wealth_stratum", _("wealth stratum"), CHOICE, _choice_column("wealth_stratum"), _choice_attr("wealth_stratum"), tuple(WealthStratum.choices)),
+        FieldSpec("cvm_stage", _("CVM stage"), CHOICE, _choice_column("cvm_stage"), _choice_attr("cvm_stage"), tuple(CvmStage.choices)),
+        FieldSpec("credit_status", _("credit status"), CHOICE, _choice_column("credit_status"), _choice_attr("credit_status"), tuple(CreditStatus.choices)),
         FieldSpec("referrals", _("clients referred"), NUMBER, _referrals_sql, lambda c, f, d: f.referrals, cached="referrals"),
         FieldSpec("policies", _("policies in force"), NUMBER, _policies_sql, lambda c, f, d: f.policies, cached="policies"),
         FieldSpec("annual_premium", _("total annual premium (yuan)"), NUMBER, _premium_sql, lambda c, f, d: f.premium, cached="premium"),

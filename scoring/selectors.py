@@ -72,9 +72,11 @@ def _p100_filter(scores: QuerySet[ClientScore], advisor: User) -> QuerySet[Clien
 
 
 def team_advisors(*, lead: User) -> QuerySet[User]:
-    return User.objects.filter(team__lead=lead, role=Role.ADVISOR, is_active=True).order_by(
-        "username"
-    )
+    """The advisors a user oversees: a lead's team, or every advisor for an admin."""
+    advisors = User.objects.filter(role=Role.ADVISOR, is_active=True)
+    if not lead.is_crm_admin:
+        advisors = advisors.filter(team__lead=lead)
+    return advisors.order_by("username")
 
 
 def advisor_for_reviewer(*, reviewer: User, advisor_id: int) -> User:

@@ -163,6 +163,15 @@ def rescore_run(*, job_id: int, batch_size: int = BATCH_SIZE) -> RescoreJob:
     if job.status == JobStatus.DONE:
         return job
     version = job.version
+    if version.status != VersionStatus.PUBLISHED:
+        # A late or redelivered job of a version that was rolled back or replaced must
+        # not overwrite the scores of the version now published.
+        RescoreJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED,
+            error=f"v{version.number} is no longer published",
+            finished_at=timezone.now(),
+        )
+        return RescoreJob.objects.get(pk=job.pk)
     compiled = compile_version(version, _today(), cached=True)
     RescoreJob.objects.filter(pk=job.pk).update(
         status=JobStatus.RUNNING, started_at=job.started_at or timezone.now(), error=""
@@ -274,6 +283,26 @@ def _scores_write(compiled: Compiled, version_id: int, low: int, high: int) -> N
             "SELECT client_id, %s, score, tier, %s FROM scoring_clientscore "
             "WHERE client_id > %s AND client_id <= %s",
             [version_id, now, low, high],
+        )
+
+
+def client_score_refresh(*, client_id: int) -> None:
+    """Score one client with the published version, as a batch of one.
+
+    Called when a client is created or edited, so that P100 and the client page do
+    not wait for the next publish.
+    """
+    version = (
+        RuleSetVersion.objects.filter(status=VersionStatus.PUBLISHED)
+        .order_by("-published_at")
+        .first()
+    )
+    if version is None:
+        return
+    with transaction.atomic():
+        _aggregates_refresh(client_id - 1, client_id)
+        _scores_write(
+            compile_version(version, _today(), cached=True), version.pk, client_id - 1, client_id
         )
 
 

@@ -196,7 +196,7 @@ def job(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
 def p100(request: AuthenticatedRequest) -> HttpResponse:
     """The advisor's own list; for leads, their team; admins see every team's lead page."""
     user = request.user
-    if user.is_team_lead:
+    if user.is_team_lead or user.is_crm_admin:
         return render(
             request, "scoring/p100_team.html", {"rows": selectors.team_overview(lead=user)}
         )

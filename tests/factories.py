@@ -29,6 +29,8 @@ from clients.models import (
 )
 from clients.validators import id_number_check_char
 from kms.models import KmsCase, ProposalBeneficiary, ProposalItem
+from scoring.conditions import parse
+from scoring.models import ClientScore, Rule, RuleSet, RuleSetVersion, Tier
 
 _sequence = itertools.count(1)
 PASSWORD = "test-pass-2026"
@@ -479,3 +481,42 @@ def kyc_edit_data(*, key: str, item: Model, **changes: str) -> dict[str, str]:
             data.update(form_data(beneficiary_form))
     data.update(changes)
     return data
+
+
+# Scoring -----------------------------------------------------------------------------
+
+
+def make_version(
+    *,
+    created_by: User,
+    rules: tuple[tuple[str, str, int], ...] = (("高收入", "annual_income >= 1000000", 30),),
+    tiers: tuple[tuple[str, int], ...] = (("金", 30), ("银", -1000)),
+    rule_set: RuleSet | None = None,
+    **fields: Any,
+) -> RuleSetVersion:
+    """A draft rule-set version with rules given as (label, condition text, points)."""
+    rule_set = rule_set or RuleSet.objects.get_or_create(name="测试规则")[0]
+    number = (
+        rule_set.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    ) + 1
+    version = RuleSetVersion.objects.create(
+        rule_set=rule_set, number=number, created_by=created_by, **fields
+    )
+    for position, (label, text, points) in enumerate(rules, start=1):
+        Rule.objects.create(
+            version=version, position=position, label=label, condition=parse(text), points=points
+        )
+    for label, minimum in tiers:
+        Tier.objects.create(version=version, label=label, min_score=minimum)
+    return version
+
+
+def make_score(
+    *, client: Client, score: int, tier: str = "", version: RuleSetVersion | None = None
+) -> ClientScore:
+    """A client's current value as a rescoring would have stored it."""
+    value, _created = ClientScore.objects.update_or_create(
+        client=client,
+        defaults={"owner_id": client.owner_id, "score": score, "tier": tier, "version": version},
+    )
+    return value
