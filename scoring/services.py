@@ -76,6 +76,10 @@ class Compiled:
     score: Expression
     mask: Expression
     tier: Expression
+    # One 0/1 expression per enabled rule: (bit position, points, expression).
+    flags: tuple[tuple[int, int, Expression], ...] = ()
+    # Tiers as (minimum, label), highest first; the last one catches every score.
+    tiers: tuple[tuple[int, str], ...] = ()
 
 
 def compile_version(version: RuleSetVersion, as_of: dt.date, *, cached: bool = False) -> Compiled:
@@ -88,10 +92,13 @@ def compile_version(version: RuleSetVersion, as_of: dt.date, *, cached: bool = F
     rules = [r for r in version.rules.all() if r.enabled]
     score: Expression = Value(0)
     mask: Expression = Value(0)
+    flags = []
     for index, rule in enumerate(version.rules.all()):
         if not rule.enabled:
             continue
         condition = compile_sql(rule.condition, as_of, cached=cached)
+        flag = Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+        flags.append((index, rule.points, flag))
         score = score + Case(
             When(condition, then=Value(rule.points)), default=Value(0), output_field=IntegerField()
         )
@@ -109,7 +116,13 @@ def compile_version(version: RuleSetVersion, as_of: dt.date, *, cached: bool = F
         ],
         default=Value(lowest),
     )
-    return Compiled(score=score, mask=mask, tier=tier)
+    return Compiled(
+        score=score,
+        mask=mask,
+        tier=tier,
+        flags=tuple(flags),
+        tiers=tuple((t.min_score, t.label) for t in tiers),
+    )
 
 
 def _today() -> dt.date:
@@ -251,14 +264,37 @@ def _scores_write(compiled: Compiled, version_id: int, low: int, high: int) -> N
     those scored for the first time). SQLite has no data-modifying CTEs; there the
     history gets a row for every client of the range.
     """
+    # Each rule's condition is evaluated once per client, as a 0/1 flag in the
+    # Django-compiled SELECT; the score, the mask and the tier are then plain arithmetic
+    # on those flags, generated here from integers only (labels go in as parameters).
+    names = [f"f{index}" for index, _points, _flag in compiled.flags]
     scored = (
         Client.objects.filter(pk__gt=low, pk__lte=high)
         .annotate(
-            cid=F("pk"), new_score=compiled.score, new_mask=compiled.mask, new_tier=compiled.tier
+            cid=F("pk"),
+            **{name: flag for name, (_i, _p, flag) in zip(names, compiled.flags, strict=True)},
         )
-        .values_list("cid", "new_score", "new_mask", "new_tier")
+        .values_list("cid", *names)
     )
-    select_sql, params = scored.query.sql_with_params()
+    flags_sql, flag_params = scored.query.sql_with_params()
+    score_sum = (
+        " + ".join(f"x.f{index} * {int(points)}" for index, points, _flag in compiled.flags) or "0"
+    )
+    mask_sum = (
+        " + ".join(f"x.f{index} * {1 << index}" for index, _points, _flag in compiled.flags) or "0"
+    )
+    whens = " ".join("WHEN y.new_score >= %s THEN %s" for _tier in compiled.tiers[:-1])
+    tier_params: list[object] = [
+        value for minimum, label in compiled.tiers[:-1] for value in (minimum, label)
+    ]
+    lowest = compiled.tiers[-1][1] if compiled.tiers else ""
+    select_sql = (
+        f"SELECT y.cid, y.new_score, y.new_mask, CASE {whens} ELSE %s END AS new_tier FROM "
+        f"(SELECT x.cid, ({score_sum}) AS new_score, ({mask_sum}) AS new_mask FROM ({flags_sql}) AS x) AS y"
+    )
+    if not compiled.tiers[:-1]:
+        select_sql = select_sql.replace("CASE  ELSE %s END", "%s")
+    params = [*tier_params, lowest, *flag_params]
     now = timezone.now()
     update = (
         "UPDATE scoring_clientscore SET score = x.new_score, matched_rules = x.new_mask, "
