@@ -36,7 +36,13 @@ def _publish_draft_with(page: Any, base: str, label: str, condition: str) -> Non
     rule = page.locator(f"#{rule_id}")
     rule.locator("button:has-text('编辑')").click()
     textarea = rule.locator("textarea[name=condition]")
-    textarea.fill("annual_income >= ")
+    textarea.wait_for()
+    # Let htmx finish wiring the swapped-in form before typing into it.
+    page.wait_for_function(
+        "!document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')"
+    )
+    textarea.fill("")
+    textarea.press_sequentially("annual_income >= ")
     page.locator(".condition-check .error").wait_for()  # validated as typed
     textarea.fill(condition)
     page.locator(".condition-check .ok").wait_for()
