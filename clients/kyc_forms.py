@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients import kyc_selectors
+from clients.beneficiaries import shares_by_order
 from clients.models import (
     GENERATION,
     Allocation,
@@ -331,10 +332,8 @@ class ExistingPolicyForm(KycForm):
         return cleaned
 
 
-class BeneficiaryForm(forms.ModelForm):
-    class Meta:
-        model = PolicyBeneficiary
-        fields = ["order", "person", "legal_heirs", "share_percent"]
+class BaseBeneficiaryForm(forms.ModelForm):
+    """One beneficiary row: a person of the client's map or the legal heirs, not both."""
 
     def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -359,6 +358,12 @@ class BeneficiaryForm(forms.ModelForm):
         return cleaned
 
 
+class BeneficiaryForm(BaseBeneficiaryForm):
+    class Meta:
+        model = PolicyBeneficiary
+        fields = ["order", "person", "legal_heirs", "share_percent"]
+
+
 class BaseBeneficiaryFormSet(forms.BaseInlineFormSet):
     """Shares within one order must add up to 100%, or all be blank (equal shares)."""
 
@@ -371,32 +376,31 @@ class BaseBeneficiaryFormSet(forms.BaseInlineFormSet):
 
     def clean(self) -> None:
         super().clean()
-        by_order: dict[int, list[forms.Form]] = {}
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", {})
-            if (
-                not data
-                or data.get("DELETE")
-                or not (data.get("person") or data.get("legal_heirs"))
-            ):
-                continue
-            by_order.setdefault(data.get("order") or 1, []).append(form)
-        for order, forms_of_order in by_order.items():
-            shares = [f.cleaned_data.get("share_percent") for f in forms_of_order]
-            given = [s for s in shares if s is not None]
-            if given and len(given) != len(shares):
-                for form in forms_of_order:
+        named = [
+            form
+            for form in self.forms
+            if (data := getattr(form, "cleaned_data", {}))
+            and not data.get("DELETE")
+            and (data.get("person") or data.get("legal_heirs"))
+        ]
+
+        def order_and_share(form: forms.Form) -> tuple[int | None, Decimal | None]:
+            return form.cleaned_data.get("order"), form.cleaned_data.get("share_percent")
+
+        for group in shares_by_order(named, order_and_share):
+            if group.partly_given:
+                for form in group.rows:
                     if form.cleaned_data.get("share_percent") is None:
                         form.add_error(
                             "share_percent",
                             _("Give every share of this order, or none (equal shares)."),
                         )
-            elif given and sum(given, Decimal(0)) != Decimal(100):
+            elif not group.valid:
                 message = _("Shares of order %(order)s add up to %(total)s%%, not 100%%.") % {
-                    "order": order,
-                    "total": f"{sum(given, Decimal(0)).normalize():f}",
+                    "order": group.order,
+                    "total": f"{group.total.normalize():f}",
                 }
-                for form in forms_of_order:
+                for form in group.rows:
                     form.add_error("share_percent", message)
 
 

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clients.kyc_forms import BaseBeneficiaryForm
 from clients.models import Person
 from clients.money import YuanField
 from kms.models import (
@@ -143,22 +144,13 @@ class ProposalItemForm(forms.ModelForm):
         return cleaned
 
 
-class ProposalBeneficiaryForm(forms.ModelForm):
+class ProposalBeneficiaryForm(BaseBeneficiaryForm):
     class Meta:
         model = ProposalBeneficiary
         fields = ["order", "person", "legal_heirs", "share_percent"]
 
     def __init__(self, *args: Any, case: KmsCase, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        person = self.fields["person"]
-        assert isinstance(person, forms.ModelChoiceField)
-        person.queryset = Person.objects.filter(client=case.client)
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("person") and cleaned.get("legal_heirs"):
-            self.add_error("legal_heirs", _("Choose a person or the legal heirs, not both."))
-        return cleaned
+        super().__init__(*args, client=case.client, **kwargs)
 
 
 class BaseProposalBeneficiaryFormSet(forms.BaseInlineFormSet):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, Person, ProductType
-from clients.models.kyc import money, percent
+from clients.models.kyc import BeneficiaryBase, money
 
 
 class Parameter(models.Model):
@@ -292,7 +292,7 @@ class ProposalItem(models.Model):
         return self.death_benefit if self.death_benefit is not None else self.sum_assured
 
 
-class ProposalBeneficiary(models.Model):
+class ProposalBeneficiary(BeneficiaryBase):
     item = models.ForeignKey(ProposalItem, on_delete=models.CASCADE, related_name="beneficiaries")
     person = models.ForeignKey(
         Person,
@@ -302,16 +302,6 @@ class ProposalBeneficiary(models.Model):
         blank=True,
         related_name="+",
     )
-    legal_heirs = models.BooleanField(_("legal heirs"), default=False)
-    order = models.PositiveSmallIntegerField(
-        _("order"), default=1, validators=[MinValueValidator(1), MaxValueValidator(9)]
-    )
-    share_percent = percent(_("share (%)"))
 
-    class Meta:
-        ordering = ["order", "id"]
-        verbose_name = _("beneficiary")
-        verbose_name_plural = _("beneficiaries")
-
-    def __str__(self) -> str:
-        return str(self.person) if self.person_id else str(_("Legal heirs"))
+    class Meta(BeneficiaryBase.Meta):
+        pass

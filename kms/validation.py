@@ -6,7 +6,6 @@ case from moving on; warnings must be read and accepted; notes inform.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,6 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from clients.beneficiaries import shares_by_order
 from clients.models import Person, PolicyStatus, Relationship
 from clients.money import format_yuan
 from kms.calculators import Calculation
@@ -158,16 +158,11 @@ def validate_item(
         b for b in beneficiaries if getattr(b, "person", None) or getattr(b, "legal_heirs", False)
     ]
     # Art. 40: shares per order add up to 100%, or are all blank (equal).
-    by_order: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        by_order[row.order or 1].append(row)
-    for order, group in sorted(by_order.items()):
-        shares = [r.share_percent for r in group]
-        given = [s for s in shares if s is not None]
-        if given and (len(given) != len(shares) or sum(given, ZERO) != 100):
+    for group in shares_by_order(rows):
+        if not group.valid:
             messages.append(Message(BLOCK, "beneficiary_shares", _(
                 "Shares of order %(order)s add up to %(total)s%% (%(count)s of %(all)s given): make them 100%% or leave them all blank."
-            ) % {"order": order, "total": f"{sum(given, ZERO).normalize():f}", "count": len(given), "all": len(shares)}))  # fmt: skip
+            ) % {"order": group.order, "total": f"{group.total.normalize():f}", "count": len(group.given), "all": len(group.shares)}))  # fmt: skip
     # Art. 42: no beneficiary.
     # Naming the legal heirs is a designation too; only no beneficiary at all falls
     # into the estate.

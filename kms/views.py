@@ -13,7 +13,6 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 
-from advisor_crm.http import AuthenticatedRequest
+from advisor_crm.http import AuthenticatedRequest, admin_required
 from clients.selectors import client_get_for_user
 from kms import selectors, services, validation
 from kms.forms import (
@@ -73,7 +72,7 @@ def editable(view: View) -> View:
             return view(request, case_id, *args, **kwargs)
         except services.CaseClosed:
             return HttpResponse(
-                status=409, content="This case is closed; start a new version to change it."
+                status=409, content=_("This case is closed; start a new version to change it.")
             )
 
     return wrapper
@@ -157,7 +156,7 @@ def finding_decide(request: AuthenticatedRequest, case_id: int, finding_id: int)
         else:
             dismiss_errors = {finding.pk: form.errors["reason"]}
     else:
-        return HttpResponse(status=400)
+        return HttpResponse(status=400, content=_("Unknown action."))
     return _partial(
         request,
         case,
@@ -347,11 +346,11 @@ def case_close(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     form = CloseForm(request.POST)
     state = selectors.case_state(case)
     if not form.is_valid() or any(state.blockers(s) for s in selectors.STEPS):
-        return HttpResponse(status=400, content="The case is not complete.")
+        return HttpResponse(status=400, content=_("The case is not complete."))
     try:
         services.case_close(case=case, status=form.cleaned_data["status"])
     except services.CaseClosed:
-        return HttpResponse(status=409, content="This case is closed.")
+        return HttpResponse(status=409, content=_("This case is closed."))
     return HttpResponseRedirect(_url(case, Step.REVIEW))
 
 
@@ -371,12 +370,10 @@ def progress(request: AuthenticatedRequest, case_id: int, step: str) -> HttpResp
     return render(request, "kms/case.html#progress", {"case": case, "state": state, "step": step})
 
 
-@login_required
+@admin_required
 @require_http_methods(["GET", "POST"])
 def parameters(request: AuthenticatedRequest) -> HttpResponse:
     """Thresholds and caps, editable by administrators only."""
-    if not request.user.is_crm_admin:
-        raise PermissionDenied
     errors: dict[str, str] = {}
     typed: dict[str, str] = {}
     if request.method == "POST":

@@ -181,7 +181,7 @@ def rescore_run(*, job_id: int, batch_size: int = BATCH_SIZE) -> RescoreJob:
         # not overwrite the scores of the version now published.
         RescoreJob.objects.filter(pk=job.pk).update(
             status=JobStatus.FAILED,
-            error=f"v{version.number} is no longer published",
+            error=_("v%(number)s is no longer published.") % {"number": version.number},
             finished_at=timezone.now(),
         )
         return RescoreJob.objects.get(pk=job.pk)

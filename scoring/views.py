@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -19,25 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from advisor_crm.accounts.models import User
-from advisor_crm.http import AuthenticatedRequest
+from advisor_crm.http import AuthenticatedRequest, admin_required
 from scoring import selectors, services
 from scoring.conditions import ConditionError, parse
 from scoring.fields import FIELDS
 from scoring.forms import ReviewForm, RuleForm, TiersForm
 from scoring.models import ClientScore, RescoreJob, Rule, RuleSetVersion, VersionStatus
-
-View = Callable[..., HttpResponse]
-
-
-def admin_only(view: View) -> View:
-    @wraps(view)
-    @login_required
-    def wrapper(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_crm_admin:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _draft(version_id: int) -> RuleSetVersion:
@@ -57,7 +41,7 @@ def _editor(request: AuthenticatedRequest, version: RuleSetVersion, **extra: Any
     return render(request, "scoring/editor.html", context)
 
 
-@admin_only
+@admin_required
 @require_GET
 def rules(request: AuthenticatedRequest) -> HttpResponse:
     versions = RuleSetVersion.objects.select_related("created_by").order_by("-number")
@@ -65,7 +49,7 @@ def rules(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "scoring/versions.html", {"versions": versions, "jobs": jobs})
 
 
-@admin_only
+@admin_required
 @require_POST
 def draft_new(request: AuthenticatedRequest, version_id: int) -> HttpResponse:
     source = get_object_or_404(RuleSetVersion, pk=version_id)
@@ -73,14 +57,14 @@ def draft_new(request: AuthenticatedRequest, version_id: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("scoring:editor", args=[draft.pk]))
 
 
-@admin_only
+@admin_required
 @require_GET
 def editor(request: AuthenticatedRequest, version_id: int) -> HttpResponse:
     version = get_object_or_404(RuleSetVersion, pk=version_id)
     return _editor(request, version)
 
 
-@admin_only
+@admin_required
 @require_POST
 def condition_check(request: AuthenticatedRequest) -> HttpResponse:
     """Validate a condition as the admin types it."""
@@ -94,7 +78,7 @@ def condition_check(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "scoring/editor.html#condition-check", {"ok": True})
 
 
-@admin_only
+@admin_required
 @require_http_methods(["GET", "POST"])
 def rule_edit(
     request: AuthenticatedRequest, version_id: int, rule_id: int | None = None
@@ -110,7 +94,7 @@ def rule_edit(
     )
 
 
-@admin_only
+@admin_required
 @require_POST
 def rule_move(request: AuthenticatedRequest, version_id: int, rule_id: int) -> HttpResponse:
     version = _draft(version_id)
@@ -119,7 +103,7 @@ def rule_move(request: AuthenticatedRequest, version_id: int, rule_id: int) -> H
     return _editor(request, version)
 
 
-@admin_only
+@admin_required
 @require_POST
 def rule_toggle(request: AuthenticatedRequest, version_id: int, rule_id: int) -> HttpResponse:
     version = _draft(version_id)
@@ -135,7 +119,7 @@ def rule_toggle(request: AuthenticatedRequest, version_id: int, rule_id: int) ->
     return _editor(request, version)
 
 
-@admin_only
+@admin_required
 @require_POST
 def rule_delete(request: AuthenticatedRequest, version_id: int, rule_id: int) -> HttpResponse:
     version = _draft(version_id)
@@ -143,7 +127,7 @@ def rule_delete(request: AuthenticatedRequest, version_id: int, rule_id: int) ->
     return _editor(request, version)
 
 
-@admin_only
+@admin_required
 @require_POST
 def tiers(request: AuthenticatedRequest, version_id: int) -> HttpResponse:
     version = _draft(version_id)
@@ -154,7 +138,7 @@ def tiers(request: AuthenticatedRequest, version_id: int) -> HttpResponse:
     return _editor(request, version, tiers_form=form)
 
 
-@admin_only
+@admin_required
 @require_GET
 def preview(request: AuthenticatedRequest, version_id: int) -> HttpResponse:
     version = get_object_or_404(RuleSetVersion, pk=version_id)
@@ -168,7 +152,7 @@ def preview(request: AuthenticatedRequest, version_id: int) -> HttpResponse:
     )
 
 
-@admin_only
+@admin_required
 @require_POST
 def publish(request: AuthenticatedRequest, version_id: int) -> HttpResponse:
     """Publish a draft, or publish a retired version again to roll back."""
@@ -180,7 +164,7 @@ def publish(request: AuthenticatedRequest, version_id: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("scoring:job", args=[job.pk]))
 
 
-@admin_only
+@admin_required
 @require_GET
 def job(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
     rescore_job = get_object_or_404(RescoreJob.objects.select_related("version"), pk=job_id)

@@ -1,11 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -16,22 +10,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from advisor_crm.accounts import services
 from advisor_crm.accounts.forms import TeamForm, UserForm
 from advisor_crm.accounts.models import Team, User
-from advisor_crm.http import AuthenticatedRequest
-
-View = Callable[..., HttpResponse]
-
-
-def admin_required(view: View) -> View:
-    """Only CRM administrators manage users and teams."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_crm_admin:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+from advisor_crm.http import AuthenticatedRequest, admin_required
 
 
 def _saved(request: AuthenticatedRequest, url: str) -> HttpResponse:

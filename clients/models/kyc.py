@@ -541,8 +541,38 @@ class ExistingPolicy(ClientOwned):
         return f"{self.insurer} {self.product_name}".strip()
 
 
-class PolicyBeneficiary(ClientOwned):
-    """A beneficiary of an existing policy: a person of the map, or the legal heirs."""
+class BeneficiaryBase(models.Model):
+    """A beneficiary: a person of the map, or the legal heirs, with an order and a share.
+
+    Existing policies and proposal items both name beneficiaries this way.
+    """
+
+    person: models.ForeignKey[Person | None, Person | None]
+    legal_heirs = models.BooleanField(_("legal heirs"), default=False)
+    order = models.PositiveSmallIntegerField(
+        _("order"), default=1, validators=[MinValueValidator(1), MaxValueValidator(9)]
+    )
+    share_percent = percent(_("share (%)"))
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "id"]
+        verbose_name = _("beneficiary")
+        verbose_name_plural = _("beneficiaries")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(person__isnull=False) & Q(legal_heirs=False))
+                | (Q(person__isnull=True) & Q(legal_heirs=True)),
+                name="%(app_label)s_%(class)s_person_or_legal_heirs",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.person) if self.person_id else str(_("Legal heirs"))  # type: ignore[attr-defined]
+
+
+class PolicyBeneficiary(ClientOwned, BeneficiaryBase):
+    """A beneficiary of an existing policy."""
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
     policy = models.ForeignKey(
@@ -556,26 +586,9 @@ class PolicyBeneficiary(ClientOwned):
         blank=True,
         related_name="benefits",
     )
-    legal_heirs = models.BooleanField(_("legal heirs"), default=False)
-    order = models.PositiveSmallIntegerField(
-        _("order"), default=1, validators=[MinValueValidator(1), MaxValueValidator(9)]
-    )
-    share_percent = percent(_("share (%)"))
 
-    class Meta:
-        ordering = ["order", "id"]
-        verbose_name = _("beneficiary")
-        verbose_name_plural = _("beneficiaries")
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(person__isnull=False) & Q(legal_heirs=False))
-                | (Q(person__isnull=True) & Q(legal_heirs=True)),
-                name="beneficiary_person_or_legal_heirs",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return str(self.person) if self.person_id else str(_("Legal heirs"))
+    class Meta(BeneficiaryBase.Meta):
+        pass
 
 
 class ConsentScope(models.TextChoices):

@@ -1,0 +1,56 @@
+"""The rule on beneficiary shares, shared by existing policies and proposals.
+
+Insurance Law art. 40: several beneficiaries may have an order and shares; shares not
+stated are equal. Within one order the shares are all given and add up to 100%, or
+all left blank.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True)
+class OrderShares(Generic[Row]):
+    order: int
+    rows: list[Row]
+    shares: list[Decimal | None]
+
+    @property
+    def given(self) -> list[Decimal]:
+        return [share for share in self.shares if share is not None]
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.given, Decimal(0))
+
+    @property
+    def partly_given(self) -> bool:
+        return bool(self.given) and len(self.given) != len(self.shares)
+
+    @property
+    def valid(self) -> bool:
+        return not self.given or (not self.partly_given and self.total == 100)
+
+
+def _order_and_share(row: Any) -> tuple[int | None, Decimal | None]:
+    return row.order, row.share_percent
+
+
+def shares_by_order(
+    rows: Iterable[Row], read: Callable[[Row], tuple[int | None, Decimal | None]] = _order_and_share
+) -> list[OrderShares[Row]]:
+    """Group beneficiary rows by order; `read` gives a row's (order, share)."""
+    groups: dict[int, list[Row]] = defaultdict(list)
+    shares: dict[int, list[Decimal | None]] = defaultdict(list)
+    for row in rows:
+        order, share = read(row)
+        groups[order or 1].append(row)
+        shares[order or 1].append(share)
+    return [OrderShares(order, groups[order], shares[order]) for order in sorted(groups)]
