@@ -202,6 +202,17 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": PRIVATE_STORAGE_ROOT, "base_url": None},
     },
+    # Plan PDFs: written atomically (temp file + rename) so that a reader never sees
+    # half a file, and overwritten in place so that a redelivered render job writes
+    # the same path again instead of a second copy.
+    "plans": {
+        "BACKEND": "kms.storage.AtomicFileSystemStorage",
+        "OPTIONS": {
+            "location": PRIVATE_STORAGE_ROOT / "plans",
+            "base_url": None,
+            "allow_overwrite": True,
+        },
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -227,6 +238,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Plan rendering: transient failures (database, storage) are retried with exponential
+# backoff up to this many times before the document is marked failed.
+PLAN_RENDER_MAX_RETRIES = env_int("PLAN_RENDER_MAX_RETRIES", 4)
+PLAN_RENDER_RETRY_BACKOFF = env_int("PLAN_RENDER_RETRY_BACKOFF", 5)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
@@ -248,6 +263,10 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # Axes logs every login at INFO; failures and lockouts are WARNING.
         "axes": {"level": "WARNING"},
+        # WeasyPrint reports every layout step at INFO; its warnings (a missing font,
+        # an unsupported CSS property) still show.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -98,3 +98,14 @@ def format_short(amount: Decimal) -> str:
     if abs(amount) >= 1_000:
         return f"{(amount / 1_000).quantize(Decimal('0.1')):f}k"
     return f"{amount.quantize(Decimal(1)):f}"
+
+
+def format_both(amount: Decimal | None) -> str:
+    """Plan documents: 万元 for reading, the exact yuan for checking (500万元（5,000,000元）)."""
+    if amount is None or abs(amount) < TEN_THOUSAND or not _chinese():
+        return format_yuan(amount)
+    # Grouped by thousands whatever the locale: this is the figure the client checks.
+    whole = amount.quantize(CENT)
+    digits = f"{whole:,f}".removesuffix(".00")
+    exact = gettext("%(amount)s yuan") % {"amount": digits}
+    return f"{format_yuan(amount)}（{exact}）"

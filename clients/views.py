@@ -12,6 +12,7 @@ from advisor_crm.http import AuthenticatedRequest, client_ip
 from advisor_crm.pagination import InvalidCursor
 from clients import selectors, services
 from clients.forms import ClientFilterForm, ClientForm
+from kms.plan_selectors import plans_of_client
 from kms.selectors import cases_of
 from scoring.explain import explain_stored
 from scoring.selectors import score_history, score_of
@@ -86,6 +87,7 @@ def client_detail(request: AuthenticatedRequest, client_id: int) -> HttpResponse
         "client": client,
         "referrals": selectors.client_referrals(user=request.user, client=client),
         "kms_cases": list(cases_of(client=client)),
+        "plans": list(plans_of_client(client)),
         "value": value,
         "explanation": (
             explain_stored(value.version, value.score, value.tier, value.matched_rules)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.storage import Storage, storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -305,3 +307,84 @@ class ProposalBeneficiary(BeneficiaryBase):
 
     class Meta(BeneficiaryBase.Meta):
         pass
+
+
+def _plan_storage() -> Storage:
+    return storages["plans"]
+
+
+def plan_file_name(document: PlanDocument, _filename: str = "") -> str:
+    """The one path a document renders to, so a repeated render overwrites, never adds."""
+    return f"{document.client_id}/plan-{document.pk}.pdf"
+
+
+# A plan still queued or rendering after this long has lost its job; it may be retried.
+PLAN_STALE_AFTER = dt.timedelta(minutes=10)
+
+
+class PlanStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RENDERING = "rendering", _("Rendering")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class PlanDocument(models.Model):
+    """One numbered plan PDF (方案建议书) of a case, rendered by a Celery job.
+
+    The number counts the plans of the client, so the client's copies read 第1版,
+    第2版 ... whichever case they came from. Only a ready document has a file.
+    """
+
+    case = models.ForeignKey(KmsCase, on_delete=models.CASCADE, related_name="plans")
+    # Denormalised from the case: the numbering and the access check go by client.
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="plans")
+    number = models.PositiveIntegerField(_("version"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.QUEUED
+    )
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    render_ms = models.PositiveIntegerField(null=True, blank=True)
+    page_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    byte_size = models.PositiveIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    file = models.FileField(storage=_plan_storage, upload_to=plan_file_name, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("plan document")
+        verbose_name_plural = _("plan documents")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "number"], name="plan_number_unique"),
+            models.CheckConstraint(
+                condition=~Q(status="ready") | ~Q(file=""), name="plan_ready_has_file"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Plan v%(number)s of %(client)s") % {
+            "number": self.number,
+            "client": self.client,
+        }
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (PlanStatus.QUEUED, PlanStatus.RENDERING)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == PlanStatus.READY
+
+    @property
+    def retryable(self) -> bool:
+        """Failed, or queued so long ago that its job was surely lost (a flushed broker)."""
+        if self.status == PlanStatus.FAILED:
+            return True
+        return self.in_progress and self.requested_at < timezone.now() - PLAN_STALE_AFTER

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kms import views
+from kms import plan_views, views
 
 app_name = "kms"
 
@@ -31,6 +31,10 @@ urlpatterns = [
     path("cases/<int:case_id>/items/<int:item_id>/accept/", views.item_accept, name="item_accept"),
     path("cases/<int:case_id>/close/", views.case_close, name="close"),
     path("cases/<int:case_id>/new-version/", views.case_new_version, name="new_version"),
+    path("cases/<int:case_id>/plans/new/", plan_views.plan_generate, name="plan_generate"),
+    path("plans/<int:document_id>/", plan_views.plan_status, name="plan_status"),
+    path("plans/<int:document_id>/retry/", plan_views.plan_retry, name="plan_retry"),
+    path("plans/<int:document_id>/download/", plan_views.plan_download, name="plan_download"),
     path("cases/<int:case_id>/progress/<slug:step>/", views.progress, name="progress"),
     path("cases/<int:case_id>/<slug:step>/", views.case_step, name="step"),
 ]

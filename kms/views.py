@@ -36,6 +36,7 @@ from kms.forms import (
 )
 from kms.models import FindingStatus, KmsCase, ProposalItem, Step
 from kms.parameters import SPECS, parameter_values
+from kms.plan_views import panel_context
 
 View = Callable[..., HttpResponse]
 # Parameter.value holds 14 digits with 2 decimals.
@@ -122,7 +123,7 @@ def case_step(request: AuthenticatedRequest, case_id: int, step: str) -> HttpRes
     elif step == Step.SUGGEST:
         extra = {"leave_open_form": LeaveOpenForm()}
     elif step == Step.REVIEW:
-        extra = {"close_form": CloseForm()}
+        extra = {"close_form": CloseForm(), **panel_context(case)}
     return _page(request, state, step, **extra)
 
 

@@ -251,6 +251,7 @@ class SensitiveAccess(models.Model):
     class Field(models.TextChoices):
         ID_NUMBER = "id_number", _("ID number")
         EXPORT = "export", _("Full data export")
+        PLAN = "plan", _("Plan document download")
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="sensitive_accesses")
     user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import template
+
+from clients.money import format_both
 
 register = template.Library()
 
@@ -48,3 +51,8 @@ def total_premium(items: list[Any]) -> Any:
     from decimal import Decimal
 
     return sum((item.annual_premium for item in items), Decimal(0))
+
+
+@register.filter
+def plan_money(amount: Decimal | None) -> str:
+    return format_both(amount)

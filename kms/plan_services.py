@@ -1,0 +1,226 @@
+"""Plan PDFs (方案建议书): requesting, rendering and storing them.
+
+A request creates a numbered PlanDocument and queues a Celery job once the transaction
+commits. The job renders the case to HTML, WeasyPrint turns it into a PDF, and the file
+is written atomically to the private "plans" storage at a path fixed by the document id.
+Rendering holds a PostgreSQL advisory lock on the document, so a job delivered twice
+renders once: the second delivery waits, then finds the document ready. A worker killed
+mid-render releases the lock with its connection; the redelivered job renders again to
+the same path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Max, Q
+from django.db.models.signals import post_delete
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from advisor_crm.accounts.models import User
+from clients.models import Client, SensitiveAccess
+from kms import plan_selectors, selectors
+from kms.models import PLAN_STALE_AFTER, KmsCase, PlanDocument, PlanStatus, plan_file_name
+
+# The first key of the two-key advisory lock: a namespace for plan documents.
+LOCK_NAMESPACE = 6_100
+# Errors worth another attempt: the database or the disk hiccuped. Anything else (a
+# template or layout error) would fail the same way again.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (DatabaseError, OSError)
+PDF_LANGUAGE = "zh-hans"
+
+
+class PlanNotReady(Exception):
+    def __init__(self, reasons: list[Any]) -> None:
+        super().__init__("; ".join(str(r) for r in reasons))
+        self.reasons = reasons
+
+
+class PlanNotRetryable(Exception):
+    pass
+
+
+def plan_request(*, case: KmsCase, user: User) -> PlanDocument:
+    """Queue a new numbered plan of the case; the job starts when the transaction commits."""
+    reasons = plan_selectors.plan_blockers(selectors.case_state(case))
+    if reasons:
+        raise PlanNotReady(reasons)
+    with transaction.atomic():
+        # Lock the client row so that two requests at once cannot take the same number.
+        Client.objects.select_for_update().filter(pk=case.client_id).exists()
+        last = PlanDocument.objects.filter(client_id=case.client_id).aggregate(n=Max("number"))
+        document = PlanDocument.objects.create(
+            case=case,
+            client_id=case.client_id,
+            number=(last["n"] or 0) + 1,
+            requested_by=user,
+        )
+        _enqueue(document.pk)
+    return document
+
+
+def plan_retry(*, document: PlanDocument) -> PlanDocument:
+    """Queue a failed (or stale) document again, under its own number.
+
+    Requeueing a document whose first job is in fact still running is harmless: the
+    second job waits for the render lock and then finds the document ready.
+    """
+    stale = Q(status__in=[PlanStatus.QUEUED, PlanStatus.RENDERING]) & Q(
+        requested_at__lt=timezone.now() - PLAN_STALE_AFTER
+    )
+    with transaction.atomic():
+        updated = PlanDocument.objects.filter(
+            Q(status=PlanStatus.FAILED) | stale, pk=document.pk
+        ).update(status=PlanStatus.QUEUED, error="", requested_at=timezone.now())
+        if not updated:
+            raise PlanNotRetryable(_("Only a failed plan can be generated again."))
+        _enqueue(document.pk)
+    document.refresh_from_db()
+    return document
+
+
+def _enqueue(document_id: int) -> None:
+    from kms.tasks import render_plan
+
+    transaction.on_commit(lambda: render_plan.delay(document_id))
+
+
+@contextmanager
+def _document_lock(document_id: int) -> Iterator[None]:
+    """Serialise renders of one document across workers (PostgreSQL only).
+
+    A session-level advisory lock, released explicitly or when the worker's connection
+    dies; SQLite runs the embedded default with in-process tasks, one at a time.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_NAMESPACE, document_id])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, document_id])
+
+
+def plan_render(*, document_id: int, final_attempt: bool = True) -> PlanDocument | None:
+    """Render and store one document, unless it is already ready.
+
+    A transient error on a non-final attempt puts the document back in the queue and
+    re-raises, for the task to retry later; any other error, or a transient one on the
+    last attempt, marks the document failed with the error text. Returns None when the
+    document no longer exists (its client was erased meanwhile).
+    """
+    with _document_lock(document_id):
+        document = (
+            PlanDocument.objects.select_related("case__client__owner__team", "requested_by")
+            .filter(pk=document_id)
+            .first()
+        )
+        if document is None or document.status == PlanStatus.READY:
+            return document
+        started = timezone.now()
+        PlanDocument.objects.filter(pk=document_id).update(
+            status=PlanStatus.RENDERING, started_at=started, attempts=F("attempts") + 1
+        )
+        clock = time.perf_counter()
+        try:
+            pdf, pages = render_pdf(document)
+            name = _plan_storage_save(document, pdf)
+        except Exception as error:
+            transient = isinstance(error, TRANSIENT_ERRORS) and not final_attempt
+            PlanDocument.objects.filter(pk=document_id).update(
+                status=PlanStatus.QUEUED if transient else PlanStatus.FAILED,
+                error=f"{type(error).__name__}: {error}"[:2000],
+                finished_at=None if transient else timezone.now(),
+            )
+            raise
+        PlanDocument.objects.filter(pk=document_id).update(
+            status=PlanStatus.READY,
+            error="",
+            file=name,
+            page_count=pages,
+            byte_size=len(pdf),
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            finished_at=timezone.now(),
+            render_ms=round((time.perf_counter() - clock) * 1000),
+        )
+        document.refresh_from_db()
+        return document
+
+
+def plan_html(document: PlanDocument) -> str:
+    """The HTML the PDF is made from, always in Simplified Chinese: the client's copy."""
+    with translation.override(PDF_LANGUAGE):
+        context = plan_selectors.plan_content(document)
+        context["footer_css"] = _footer_css()
+        return render_to_string("kms/plan/document.html", context)
+
+
+def _footer_css() -> str:
+    # CSS generated content cannot be translated by the template engine; build the
+    # string here with the counters spliced into the translated sentence.
+    text = _("Page %(page)s of %(pages)s") % {
+        "page": '" counter(page) "',
+        "pages": '" counter(pages) "',
+    }
+    return f'"{text}"'
+
+
+def render_pdf(document: PlanDocument) -> tuple[bytes, int]:
+    """The PDF bytes and their page count."""
+    from weasyprint import HTML
+
+    html = plan_html(document)
+    rendered = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+    return rendered.write_pdf() or b"", len(rendered.pages)
+
+
+def _plan_storage_save(document: PlanDocument, pdf: bytes) -> str:
+    field = PlanDocument._meta.get_field("file")
+    storage = field.storage
+    return str(storage.save(plan_file_name(document), ContentFile(pdf)))
+
+
+def plan_file_read(document: PlanDocument) -> bytes | None:
+    """The stored PDF, or None when it is missing or not the one that was recorded."""
+    if not document.is_ready or not document.file:
+        return None
+    try:
+        with document.file.open("rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return None
+    if hashlib.sha256(data).hexdigest() != document.sha256:
+        return None
+    return bytes(data)
+
+
+def _file_delete(sender: type[PlanDocument], instance: PlanDocument, **kwargs: Any) -> None:
+    """Plans hold personal data: when a document goes (erasure cascades), its file goes."""
+    if instance.file:
+        name, storage = instance.file.name, instance.file.storage
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+post_delete.connect(_file_delete, sender=PlanDocument, dispatch_uid="plan_file_delete")
+
+
+def plan_download_record(*, document: PlanDocument, user: User, ip_address: str | None) -> None:
+    """A plan holds the household's finances and health cover: each download is audited."""
+    SensitiveAccess.objects.create(
+        client_id=document.client_id,
+        user=user,
+        field=SensitiveAccess.Field.PLAN,
+        ip_address=ip_address,
+    )
