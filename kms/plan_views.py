@@ -7,10 +7,10 @@ The file is streamed from private storage after that check; no URL exposes it.
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from advisor_crm.accounts.models import User
 from advisor_crm.http import AuthenticatedRequest, client_ip
 from kms import plan_selectors, plan_services, selectors
 from kms.models import KmsCase, PlanDocument
@@ -82,17 +83,18 @@ def plan_retry(request: AuthenticatedRequest, document_id: int) -> HttpResponse:
     return _row(request, document)
 
 
-@login_required
 @require_GET
-def plan_download(request: AuthenticatedRequest, document_id: int) -> HttpResponseBase:
-    document = plan_selectors.plan_get_for_user(user=request.user, document_id=document_id)
+def plan_download(request: HttpRequest, document_id: int) -> HttpResponseBase:
+    # Not a login redirect: to anyone who may not read it, a plan does not exist.
+    if not request.user.is_authenticated:
+        raise Http404
+    user = cast(User, request.user)
+    document = plan_selectors.plan_get_for_user(user=user, document_id=document_id)
     data = plan_services.plan_file_read(document)
     if data is None:
         # Not ready, or the file is missing or not the one recorded: never serve it.
         raise Http404
-    plan_services.plan_download_record(
-        document=document, user=request.user, ip_address=client_ip(request)
-    )
+    plan_services.plan_download_record(document=document, user=user, ip_address=client_ip(request))
     with translation.override(plan_services.PDF_LANGUAGE):
         # The file is the client's Chinese copy; so is its name.
         filename = _("plan-%(client)s-v%(number)s.pdf") % {

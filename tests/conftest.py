@@ -6,6 +6,8 @@ Team A: `lead` leads `advisor` and `teammate`. Team B: led by `other_lead`, with
 
 from __future__ import annotations
 
+import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -77,35 +79,45 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {where}; broker: {broker}"
 
 
-@pytest.fixture
-def celery_worker(transactional_db: None, django_db_blocker: object) -> Iterator[None]:
+class CeleryWorker:
     """A real Celery worker process on the test Redis and the test database.
 
-    Tests using it write through committed transactions (transactional_db), so the
-    worker sees their rows; the worker's own writes are visible to the test likewise.
+    Its own process group, so that a test can kill it as a whole (kill -9 of the main
+    process and its pool) and start a new one in its place.
     """
-    import os
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
 
-    from django.conf import settings
-    from django.db import connection
+    def __init__(self, *, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> None:
+        import os
+        from pathlib import Path
 
-    if not settings.CELERY_BROKER_URL:
-        pytest.skip("needs the Redis broker that `make test` starts")
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "DEBUG": "1",
-    }
-    root = Path(__file__).resolve().parent.parent
-    log = root / "var" / "test-celery-worker.log"
-    log.parent.mkdir(exist_ok=True)
-    with open(log, "w") as out:
-        worker = subprocess.Popen(
+        from django.conf import settings
+        from django.db import connection
+
+        if not settings.CELERY_BROKER_URL:
+            pytest.skip("needs the Redis broker that `make test` starts")
+        db = connection.settings_dict
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "DEBUG": "1",
+            **(env or {}),
+        }
+        self.args = args or ("--pool=solo",)
+        self.root = Path(__file__).resolve().parent.parent
+        self.log = self.root / "var" / "test-celery-worker.log"
+        self.log.parent.mkdir(exist_ok=True)
+        self.log.write_text("")
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, *, purge: bool = True) -> CeleryWorker:
+        """Start and wait until ready; purge drops jobs other tests queued without a worker
+        (a restart after a crash keeps them: the crashed job must come back).
+        """
+        import sys
+
+        out = open(self.log, "a")  # noqa: SIM115 - the worker writes to it until stopped
+        offset = self.log.stat().st_size
+        self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -113,24 +125,54 @@ def celery_worker(transactional_db: None, django_db_blocker: object) -> Iterator
                 "-A",
                 "advisor_crm",
                 "worker",
-                "--pool=solo",
                 "--loglevel=INFO",
+                *(["--purge"] if purge else []),
+                *self.args,
             ],
-            cwd=root,
-            env=env,
+            cwd=self.root,
+            env=self.env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
+        out.close()
+        deadline = time.monotonic() + 60
+        while "ready." not in self.log.read_text()[offset:]:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the Celery worker did not start:\n{self.log.read_text()[offset:]}")
+            time.sleep(0.2)
+        return self
+
+    def kill(self) -> None:
+        """kill -9 the worker and its pool processes, as a crash or the OOM killer would."""
+        import os
+        import signal
+
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        import os
+        import signal
+
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
         try:
-            deadline = time.monotonic() + 60
-            while "ready." not in log.read_text():
-                if worker.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the Celery worker did not start:\n{log.read_text()}")
-                time.sleep(0.2)
-            yield
-        finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None, django_db_blocker: object) -> Iterator[CeleryWorker]:
+    """A running worker (solo pool). Tests using it write through committed transactions
+    (transactional_db), so the worker sees their rows, and the test sees the worker's.
+    """
+    worker = CeleryWorker().start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
