@@ -107,3 +107,42 @@ def qian_case(client: Client, advisor: User) -> None:
         annual_premium=100 * W, payment_years=5, insured_consent=True,
     )  # fmt: skip
     _finish(case, CaseStatus.PRESENTED)
+
+
+def big_family_case(client: Client, advisor: User) -> None:
+    """Three proposals for the three-generation family: the long plan PDF of the demo."""
+    if KmsCase.objects.filter(client=client).exists():
+        return
+    people = {p.name: p for p in Person.objects.filter(client=client)}
+    case = services.case_start(client=client, user=advisor)
+    services.motives_set(
+        case=case, motives=["inheritance", "asset_protection", "health", "pension"]
+    )
+    _complete(
+        case,
+        solution=SolutionKind.SAVINGS,
+        weaknesses=[Weakness.REACHABLE_BY_CREDITORS, Weakness.DIVISIBLE_IN_DIVORCE],
+        notes="主要依靠企业分红、房产和理财，未做隔离安排",
+    )
+    me, wife = people[client.name], people["陈美玲"]
+    _item(
+        case,
+        [(wife, 1, 40), (people["周雨桐"], 1, 30), (people["周子轩"], 1, 30)],
+        product_type="increasing_whole_life", insurer="示例人寿", product_name="传家增额终身寿险", policyholder=me,
+        insured=me, trust_mode=TrustMode.BENEFICIARY, trustee_name="示例信托有限公司", sum_assured=1000 * W,
+        annual_premium=50 * W, payment_years=10,
+    )  # fmt: skip
+    _item(
+        case,
+        [(me, 1, None)],
+        product_type="annuity", insurer="示例人寿", product_name="金禧年金保险", policyholder=me,
+        insured=people["周雨桐"], sum_assured=100 * W, annual_premium=20 * W, payment_years=5,
+        coverage_years=30, insured_consent=True,
+    )  # fmt: skip
+    _item(
+        case,
+        [(me, 1, None)],
+        product_type="critical_illness", insurer="示例健康", product_name="安康重大疾病保险", policyholder=me,
+        insured=wife, sum_assured=100 * W, annual_premium=Decimal("3.2") * W, payment_years=20,
+    )  # fmt: skip
+    _finish(case, CaseStatus.PRESENTED)

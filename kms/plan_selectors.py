@@ -130,6 +130,7 @@ def plan_content(document: PlanDocument) -> dict[str, Any]:
             if income
             else None,
         },
+        "people": [(person, state.facts.age_of(person)) for person in kyc.people],
         "has_accepted": any(s.accepted for s in sections),
         "is_draft": case.status == CaseStatus.DRAFT,
         "generated_at": timezone.localtime(),

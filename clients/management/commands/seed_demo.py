@@ -218,6 +218,7 @@ class Command(BaseCommand):
         # A completed KMS case for each worked case, built on the KYC above.
         kms_demo.zhao_case(clients["赵立新"], advisor)
         kms_demo.qian_case(clients["钱雅琴"], advisor)
+        kms_demo.big_family_case(clients["周明德"], advisor)
         for client in clients.values():
             completeness_store(client=client)
 
