@@ -309,7 +309,13 @@ class ProposalBeneficiary(BeneficiaryBase):
         pass
 
 
-def _plan_storage() -> Storage:
+def plan_storage() -> Storage:
+    """The private plan store, looked up on each use.
+
+    A FileField resolves a callable storage once, when the model class is built; the
+    services go through this instead, so the STORAGES setting in force (a deployment's,
+    or a test's temporary directory) is the one used.
+    """
     return storages["plans"]
 
 
@@ -355,7 +361,7 @@ class PlanDocument(models.Model):
     page_count = models.PositiveSmallIntegerField(null=True, blank=True)
     byte_size = models.PositiveIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
-    file = models.FileField(storage=_plan_storage, upload_to=plan_file_name, blank=True)
+    file = models.FileField(storage=plan_storage, upload_to=plan_file_name, blank=True)
 
     class Meta:
         ordering = ["-number"]

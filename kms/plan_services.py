@@ -29,7 +29,14 @@ from django.utils.translation import gettext as _
 from advisor_crm.accounts.models import User
 from clients.models import Client, SensitiveAccess
 from kms import plan_selectors, selectors
-from kms.models import PLAN_STALE_AFTER, KmsCase, PlanDocument, PlanStatus, plan_file_name
+from kms.models import (
+    PLAN_STALE_AFTER,
+    KmsCase,
+    PlanDocument,
+    PlanStatus,
+    plan_file_name,
+    plan_storage,
+)
 
 # The first key of the two-key advisory lock: a namespace for plan documents.
 LOCK_NAMESPACE = 6_100
@@ -187,9 +194,7 @@ def render_pdf(document: PlanDocument) -> tuple[bytes, int]:
 
 
 def _plan_storage_save(document: PlanDocument, pdf: bytes) -> str:
-    field = PlanDocument._meta.get_field("file")
-    storage = field.storage
-    return str(storage.save(plan_file_name(document), ContentFile(pdf)))
+    return str(plan_storage().save(plan_file_name(document), ContentFile(pdf)))
 
 
 def plan_file_read(document: PlanDocument) -> bytes | None:
@@ -197,7 +202,7 @@ def plan_file_read(document: PlanDocument) -> bytes | None:
     if not document.is_ready or not document.file:
         return None
     try:
-        with document.file.open("rb") as handle:
+        with plan_storage().open(document.file.name, "rb") as handle:
             data = handle.read()
     except FileNotFoundError:
         return None
@@ -209,7 +214,7 @@ def plan_file_read(document: PlanDocument) -> bytes | None:
 def _file_delete(sender: type[PlanDocument], instance: PlanDocument, **kwargs: Any) -> None:
     """Plans hold personal data: when a document goes (erasure cascades), its file goes."""
     if instance.file:
-        name, storage = instance.file.name, instance.file.storage
+        name, storage = instance.file.name, plan_storage()
         transaction.on_commit(lambda: storage.delete(name))
 
 

@@ -6,10 +6,12 @@ Team A: `lead` leads `advisor` and `teammate`. Team B: led by `other_lead`, with
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.test import Client as HttpClient
@@ -17,6 +19,7 @@ from pytest_django import Settings
 
 from advisor_crm.accounts.models import Role, User
 from clients.models import Client
+from kms.models import KmsCase
 from tests.factories import make_client, make_team, make_user
 
 
@@ -164,6 +167,30 @@ class CeleryWorker:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def plan_root(tmp_path: Path, settings: Settings) -> Path:
+    """A private plan store of the test's own, so files can be counted and inspected."""
+    root = tmp_path / "plans"
+    storages = copy.deepcopy(settings.STORAGES)
+    storages["plans"]["OPTIONS"]["location"] = root
+    settings.STORAGES = storages
+    return root
+
+
+@pytest.fixture
+def zhao_case(cast: Cast) -> KmsCase:
+    """Mr Zhao (DOMAIN.md, worked case 1) as seed_demo builds him, owned by `advisor`."""
+    from clients.demo_kyc import fill_zhao
+    from clients.management.commands.seed_demo import WORKED_CASES
+    from kms import demo
+
+    spec = {k: v for k, v in WORKED_CASES[0].items() if k not in ("tags", "id_number")}
+    client = make_client(owner=cast.advisor, **spec)
+    fill_zhao(client, cast.advisor)
+    demo.zhao_case(client, cast.advisor)
+    return KmsCase.objects.select_related("client").get(client=client)
 
 
 @pytest.fixture

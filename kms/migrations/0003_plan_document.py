@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 ('page_count', models.PositiveSmallIntegerField(blank=True, null=True)),
                 ('byte_size', models.PositiveIntegerField(blank=True, null=True)),
                 ('sha256', models.CharField(blank=True, max_length=64)),
-                ('file', models.FileField(blank=True, storage=kms.models._plan_storage, upload_to=kms.models.plan_file_name)),
+                ('file', models.FileField(blank=True, storage=kms.models.plan_storage, upload_to=kms.models.plan_file_name)),
                 ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plans', to='kms.kmscase')),
                 ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plans', to='clients.client')),
                 ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
