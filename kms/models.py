@@ -229,22 +229,27 @@ DEATH_COVER_TYPES = {
 
 
 class ProposalItem(models.Model):
-    """Suggest: one proposed policy and its structure."""
+    """Suggest: one proposed policy and its structure.
+
+    Its people are RESTRICT, not PROTECT: a person named in a proposal cannot be
+    deleted alone, but erasing the whole client deletes the proposals in the same
+    cascade (PROTECT would refuse even then, and block the erasure).
+    """
 
     case = models.ForeignKey(KmsCase, on_delete=models.CASCADE, related_name="items")
     product_type = models.CharField(_("product type"), max_length=30, choices=ProductType.choices)
     insurer = models.CharField(_("insurer"), max_length=100, blank=True)
     product_name = models.CharField(_("product"), max_length=150, blank=True)
     policyholder = models.ForeignKey(
-        Person, verbose_name=_("policyholder"), on_delete=models.PROTECT, related_name="+"
+        Person, verbose_name=_("policyholder"), on_delete=models.RESTRICT, related_name="+"
     )
     insured = models.ForeignKey(
-        Person, verbose_name=_("insured"), on_delete=models.PROTECT, related_name="+"
+        Person, verbose_name=_("insured"), on_delete=models.RESTRICT, related_name="+"
     )
     second_policyholder = models.ForeignKey(
         Person,
         verbose_name=_("second policyholder"),
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="+",
@@ -299,7 +304,7 @@ class ProposalBeneficiary(BeneficiaryBase):
     person = models.ForeignKey(
         Person,
         verbose_name=_("beneficiary"),
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="+",

@@ -152,7 +152,7 @@ def plan_render(*, document_id: int, final_attempt: bool = True) -> PlanDocument
                 finished_at=None if transient else timezone.now(),
             )
             raise
-        PlanDocument.objects.filter(pk=document_id).update(
+        recorded = PlanDocument.objects.filter(pk=document_id).update(
             status=PlanStatus.READY,
             error="",
             file=name,
@@ -162,6 +162,10 @@ def plan_render(*, document_id: int, final_attempt: bool = True) -> PlanDocument
             finished_at=timezone.now(),
             render_ms=round((time.perf_counter() - clock) * 1000),
         )
+        if not recorded:
+            # The client was erased while the plan rendered: its file must not outlive it.
+            plan_storage().delete(name)
+            return None
         document.refresh_from_db()
         return document
 

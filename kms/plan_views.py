@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from typing import Any, cast
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -48,6 +49,8 @@ def plan_generate(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     except plan_services.PlanNotReady as refusal:
         errors = refusal.reasons
     if not request.htmx:
+        for reason in errors:
+            messages.error(request, reason)
         back = (
             reverse("clients:detail", args=[case.client_id])
             if client_wide

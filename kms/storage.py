@@ -10,7 +10,7 @@ from django.core.files.storage import FileSystemStorage
 
 
 class AtomicFileSystemStorage(FileSystemStorage):
-    """Writes each file to a temporary name in the same directory, then renames it.
+    """A private store (no URL) that writes each file to a temporary name in the same directory, then renames it.
 
     A rename within one file system is atomic, so the final path holds either the old
     file, or the complete new one: a worker killed while writing leaves at most a
@@ -18,6 +18,11 @@ class AtomicFileSystemStorage(FileSystemStorage):
     With allow_overwrite the same name is reused, which keeps a redelivered job
     from producing a second copy.
     """
+
+    def url(self, name: str | None) -> str:
+        # FileSystemStorage reads base_url=None as "use MEDIA_URL"; private files have
+        # no URL at all: views stream them after an access check.
+        raise ValueError("Files in private storage have no URL.")
 
     def _save(self, name: str, content: Any) -> str:
         full_path = self.path(name)

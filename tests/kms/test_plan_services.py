@@ -638,16 +638,6 @@ def test_erasing_the_client_deletes_the_plan_files(
     assert _files(plan_root) == [kept.file.name]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: client_erase raises ProtectedError for any client with a KMS proposal: "
-        "ProposalItem.policyholder/insured/second_policyholder and "
-        "ProposalBeneficiary.person are on_delete=PROTECT to Person, and PROTECT (unlike "
-        "RESTRICT) refuses even when the items are deleted in the same cascade from "
-        "Client, so neither the client nor its plan files can be erased"
-    ),
-)
 def test_erasing_a_client_with_a_proposal_deletes_the_plan_files(
     cast: Cast,
     zhao_case: KmsCase,
@@ -683,15 +673,6 @@ def test_it_deletes_the_file_only_once_the_deletion_commits(
     assert _files(plan_root) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: plan_render does not handle the document vanishing during the render: the "
-        "file is written to storage, the READY update matches no row, and "
-        "document.refresh_from_db() raises DoesNotExist, so the erased client's PDF is "
-        "left on disk and the job errors instead of returning None"
-    ),
-)
 def test_a_render_that_ends_after_the_client_was_erased_leaves_no_file(
     cast: Cast, plan_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -773,14 +754,6 @@ def test_the_storage_finds_a_free_name_when_overwriting_is_not_allowed(tmp_path:
     assert not list(tmp_path.rglob("*.part"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: STORAGES['plans'] sets base_url=None, but FileSystemStorage reads None as "
-        "'use MEDIA_URL' ('/'), so storages['plans'].url(name) returns '/<client>/plan-<id>.pdf' "
-        "instead of raising ValueError; nothing routes that path today (see the views tests)"
-    ),
-)
 def test_the_plan_storage_has_no_url(
     cast: Cast, zhao_case: KmsCase, plan_root: Path, quick_render: None
 ) -> None:
