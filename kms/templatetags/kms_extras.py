@@ -6,6 +6,9 @@ from typing import Any
 from django import template
 
 from clients.money import format_both
+from kms.models import ProposalItem
+from kms.structure import Structure
+from kms.structure import policy_structure as structure_of
 
 register = template.Library()
 
@@ -56,3 +59,9 @@ def total_premium(items: list[Any]) -> Any:
 @register.filter
 def plan_money(amount: Decimal | None) -> str:
     return format_both(amount)
+
+
+@register.filter
+def policy_structure(item: ProposalItem) -> Structure:
+    """The item's structure diagram; its beneficiaries come prefetched by items_of."""
+    return structure_of(item, list(item.beneficiaries.all()))

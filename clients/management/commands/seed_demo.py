@@ -33,7 +33,15 @@ DEMO_NOW = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
 DEMO_USERS: tuple[dict[str, Any], ...] = (
     {"username": "admin", "role": Role.ADMIN, "display_name": "系统管理员", "team": None},
     {"username": "lead", "role": Role.TEAM_LEAD, "display_name": "陈主管", "team": "杭州精英一组"},
-    {"username": "advisor", "role": Role.ADVISOR, "display_name": "林顾问", "team": "杭州精英一组"},
+    {
+        "username": "advisor",
+        "role": Role.ADVISOR,
+        "display_name": "林顾问",
+        "team": "杭州精英一组",
+        # Printed on the cover of the plan PDFs.
+        "phone": "13900571234",
+        "email": "lin.advisor@example.com",
+    },
     {
         "username": "advisor2",
         "role": Role.ADVISOR,
@@ -190,6 +198,11 @@ class Command(BaseCommand):
             if user.team_id != (team.pk if team else None):
                 user.team = team
                 user.save(update_fields=["team"])
+            contact = {k: spec[k] for k in ("phone", "email") if k in spec}
+            if contact and any(getattr(user, k) != v for k, v in contact.items()):
+                for key, value in contact.items():
+                    setattr(user, key, value)
+                user.save(update_fields=list(contact))
         return users
 
     def _tags(self, names: set[str]) -> dict[str, Tag]:
