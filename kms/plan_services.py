@@ -24,6 +24,7 @@ from django.db.models import F, Max, Q
 from django.db.models.signals import post_delete
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.html import strip_spaces_between_tags
 from django.utils.translation import gettext as _
 
 from advisor_crm.accounts.models import User
@@ -175,7 +176,8 @@ def plan_html(document: PlanDocument) -> str:
     with translation.override(PDF_LANGUAGE):
         context = plan_selectors.plan_content(document)
         context["footer_css"] = _footer_css()
-        return render_to_string("kms/plan/document.html", context)
+        # The indentation between tags is a tenth of the HTML WeasyPrint would parse.
+        return strip_spaces_between_tags(render_to_string("kms/plan/document.html", context))
 
 
 def _footer_css() -> str:
