@@ -232,6 +232,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 50)
+# A pool process whose resident memory passes this (KiB) is replaced after its task:
+# a plan render peaks near 250 MB, so this catches growth, not normal work.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 450_000)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Longer than the longest job, so that a slow job is not delivered twice.
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
