@@ -35,3 +35,16 @@ def test_it_names_what_is_missing(cast: Cast, plan_root: Path) -> None:
     with pytest.raises(CommandError, match="not complete"):
         call_command("render_plan", str(cast.advisor_client.pk), stdout=StringIO())
     assert not PlanDocument.objects.exists()
+
+
+def test_the_worker_is_configured_for_long_jobs_that_must_not_be_lost() -> None:
+    from advisor_crm.celery import app
+    from kms.tasks import render_plan
+
+    conf = app.conf
+    assert conf.task_acks_late and conf.task_reject_on_worker_lost
+    assert render_plan.acks_late and render_plan.reject_on_worker_lost
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.worker_max_tasks_per_child and conf.worker_max_memory_per_child
+    # Longer than the longest render (seconds), so a slow render is not delivered twice.
+    assert conf.broker_transport_options["visibility_timeout"] >= 600
