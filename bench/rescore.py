@@ -81,6 +81,9 @@ WITH referrals AS (
     FROM clients_client c
     LEFT JOIN referrals r ON r.id = c.id
     LEFT JOIN policies p ON p.id = c.id
+    -- OFFSET 0 keeps "scored" a subquery: inlined, PostgreSQL would add up the rules
+    -- again for ref_score and for each tier threshold.
+    OFFSET 0
 )
 UPDATE scoring_clientscore cs SET
   ref_score = s.score,

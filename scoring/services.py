@@ -163,9 +163,8 @@ def version_publish(*, version: RuleSetVersion, user: User) -> RescoreJob:
 def rescore_run(*, job_id: int, batch_size: int = BATCH_SIZE) -> RescoreJob:
     """Rescore every client in id ranges; each range is three set-based statements.
 
-    1. Refresh the range's ClientScore rows: owner, referral and policy aggregates
-       (one INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE, writing only
-       the rows whose aggregates changed).
+    1. Create the range's missing ClientScore rows and refresh owner, referral and
+       policy aggregates where they changed (see _aggregates_refresh).
     2. Write score, tier and fired-rule mask from the compiled rule set (one UPDATE
        ... FROM over the Django-compiled SELECT) and record the changes in the
        score history (see _scores_write).
@@ -212,12 +211,15 @@ def rescore_run(*, job_id: int, batch_size: int = BATCH_SIZE) -> RescoreJob:
 
 # Plain SQL for the fixed plumbing of a batch; the rules themselves are compiled by
 # Django (see _scores_write). Both PostgreSQL and SQLite accept these statements.
+# PostgreSQL does not carry a range condition across a join, so the score rows are
+# bounded to the batch's id range explicitly; otherwise each batch scans them all.
 _NEW_ROWS_SQL = """
 INSERT INTO scoring_clientscore
     (client_id, owner_id, score, tier, matched_rules, referrals, policies, premium, updated_at)
 SELECT c.id, c.owner_id, 0, '', 0, 0, 0, 0, %s FROM clients_client c
 WHERE c.id > %s AND c.id <= %s
-  AND NOT EXISTS (SELECT 1 FROM scoring_clientscore s WHERE s.client_id = c.id)
+  AND NOT EXISTS (SELECT 1 FROM scoring_clientscore s
+                  WHERE s.client_id = c.id AND s.client_id > %s AND s.client_id <= %s)
 """
 
 _AGGREGATES_SQL = """
@@ -237,7 +239,8 @@ FROM (
     ) p ON p.id = c.id
     WHERE c.id > %s AND c.id <= %s
 ) a
-WHERE scoring_clientscore.client_id = a.id AND (
+WHERE scoring_clientscore.client_id = a.id
+  AND scoring_clientscore.client_id > %s AND scoring_clientscore.client_id <= %s AND (
        scoring_clientscore.owner_id IS DISTINCT FROM a.owner_id
     OR scoring_clientscore.referrals IS DISTINCT FROM a.referrals
     OR scoring_clientscore.policies IS DISTINCT FROM a.policies
@@ -252,29 +255,39 @@ def _aggregates_refresh(low: int, high: int) -> None:
     change reads the aggregates but rewrites (and locks) no row for them.
     """
     with connection.cursor() as cursor:
-        cursor.execute(_NEW_ROWS_SQL, [timezone.now(), low, high])
-        cursor.execute(_AGGREGATES_SQL, [low, high, low, high, low, high])
+        cursor.execute(_NEW_ROWS_SQL, [timezone.now(), low, high, low, high])
+        cursor.execute(_AGGREGATES_SQL, [low, high, low, high, low, high, low, high])
 
 
 def _scores_write(compiled: Compiled, version_id: int, low: int, high: int) -> None:
     """Write the new scores of a range and record the changes in the history.
 
-    On PostgreSQL this is one statement: the UPDATE and the history INSERT share a
-    snapshot, so the history gets exactly the clients whose score or tier changed (and
-    those scored for the first time). SQLite has no data-modifying CTEs; there the
-    history gets a row for every client of the range.
+    On PostgreSQL this is one statement: the scoring SELECT already joins each client's
+    score row for the cached aggregates, so it also carries the old score, tier and
+    version to the UPDATE's RETURNING, and the history gets exactly the clients whose
+    score or tier changed (and those scored for the first time). SQLite has no
+    data-modifying CTEs; there the history gets a row for every client of the range.
     """
     # Each rule's condition is evaluated once per client, as a 0/1 flag in the
     # Django-compiled SELECT; the score, the mask and the tier are then plain arithmetic
     # on those flags, generated here from integers only (labels go in as parameters).
+    # "OFFSET 0" keeps each level a subquery of its own: flattened into one, the
+    # planner would copy every flag's condition into the score, the mask, each tier
+    # threshold and the RETURNING list, and evaluate each rule up to six times a row.
     names = [f"f{index}" for index, _points, _flag in compiled.flags]
     scored = (
         Client.objects.filter(pk__gt=low, pk__lte=high)
+        # Every client of the range has a score row by now (see _aggregates_refresh);
+        # bounding that row's id too lets PostgreSQL read only the range's rows.
+        .filter(value__client_id__gt=low, value__client_id__lte=high)
         .annotate(
             cid=F("pk"),
+            old_score=F("value__score"),
+            old_tier=F("value__tier"),
+            old_version=F("value__version_id"),
             **{name: flag for name, (_i, _p, flag) in zip(names, compiled.flags, strict=True)},
         )
-        .values_list("cid", *names)
+        .values_list("cid", "old_score", "old_tier", "old_version", *names)
     )
     flags_sql, flag_params = scored.query.sql_with_params()
     score_sum = (
@@ -288,32 +301,35 @@ def _scores_write(compiled: Compiled, version_id: int, low: int, high: int) -> N
         value for minimum, label in compiled.tiers[:-1] for value in (minimum, label)
     ]
     lowest = compiled.tiers[-1][1] if compiled.tiers else ""
+    tier_sql = f"CASE {whens} ELSE %s END" if compiled.tiers[:-1] else "%s"
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else " LIMIT -1 OFFSET 0"
     select_sql = (
-        f"SELECT y.cid, y.new_score, y.new_mask, CASE {whens} ELSE %s END AS new_tier FROM "
-        f"(SELECT x.cid, ({score_sum}) AS new_score, ({mask_sum}) AS new_mask FROM ({flags_sql}) AS x) AS y"
+        f"SELECT y.*, {tier_sql} AS new_tier FROM "
+        f"(SELECT x.cid, x.old_score, x.old_tier, x.old_version, ({score_sum}) AS new_score, "
+        f"({mask_sum}) AS new_mask FROM ({flags_sql}{fence}) AS x{fence}) AS y"
     )
-    if not compiled.tiers[:-1]:
-        select_sql = select_sql.replace("CASE  ELSE %s END", "%s")
     params = [*tier_params, lowest, *flag_params]
     now = timezone.now()
     update = (
         "UPDATE scoring_clientscore SET score = x.new_score, matched_rules = x.new_mask, "
         "tier = x.new_tier, version_id = %s, updated_at = %s "
-        f"FROM ({select_sql}) AS x WHERE scoring_clientscore.client_id = x.cid"
+        f"FROM ({select_sql}) AS x WHERE scoring_clientscore.client_id = x.cid "
+        "AND scoring_clientscore.client_id > %s AND scoring_clientscore.client_id <= %s"
     )
+    update_params = [version_id, now, *params, low, high]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "WITH before AS (SELECT client_id, score, tier, version_id FROM scoring_clientscore "
-                "WHERE client_id > %s AND client_id <= %s), "
-                f"changed AS ({update} RETURNING scoring_clientscore.client_id, scoring_clientscore.score, scoring_clientscore.tier) "
+                f"WITH changed AS ({update} RETURNING scoring_clientscore.client_id, "
+                "scoring_clientscore.score, scoring_clientscore.tier, "
+                "x.old_score, x.old_tier, x.old_version) "
                 "INSERT INTO scoring_scorehistory (client_id, version_id, score, tier, created_at) "
-                "SELECT c.client_id, %s, c.score, c.tier, %s FROM changed c JOIN before b ON b.client_id = c.client_id "
-                "WHERE b.version_id IS NULL OR b.score <> c.score OR b.tier <> c.tier",
-                [low, high, version_id, now, *params, version_id, now],
+                "SELECT client_id, %s, score, tier, %s FROM changed "
+                "WHERE old_version IS NULL OR old_score <> score OR old_tier <> tier",
+                [*update_params, version_id, now],
             )
             return
-        cursor.execute(update, [version_id, now, *params])
+        cursor.execute(update, update_params)
         cursor.execute(
             "INSERT INTO scoring_scorehistory (client_id, version_id, score, tier, created_at) "
             "SELECT client_id, %s, score, tier, %s FROM scoring_clientscore "
