@@ -120,20 +120,27 @@ class ClientScore(models.Model):
     """A client's current value, in a narrow table of its own.
 
     Rescoring rewrites every row; kept apart from the wide, heavily indexed client table,
-    each rewrite touches two small indexes instead of a dozen. The referral and policy
-    aggregates are refreshed, set-based, in the same batch just before scoring.
+    each rewrite touches two small indexes instead of a dozen, and none when the score
+    is unchanged (a HOT update, see migration 0003). The referral and policy aggregates
+    are refreshed, set-based, in the same batch just before scoring.
     """
 
     client = models.OneToOneField(
         Client, on_delete=models.CASCADE, primary_key=True, related_name="value"
     )
     # The client's owner at the last rescoring; pages also check the client's real owner.
-    owner = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the (owner, score) index below serves lookups by owner.
+    owner = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     score = models.IntegerField(_("score"), default=0)
     tier = models.CharField(_("tier"), max_length=30, blank=True)
     matched_rules = models.BigIntegerField(default=0)
+    # Not indexed: every publish changes it on every row, and an index on it would make
+    # each of those updates write index entries, even for clients whose score is
+    # unchanged. Only deleting a version looks rows up by it.
     version = models.ForeignKey(
-        RuleSetVersion, on_delete=models.SET_NULL, null=True, related_name="+"
+        RuleSetVersion, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False
     )
     referrals = models.IntegerField(default=0)
     policies = models.IntegerField(default=0)
