@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import connection
 from django.db.models import (
@@ -19,12 +20,15 @@ from django.db.models import (
 )
 from django.db.models.functions import Abs, Cast, Coalesce, Floor, RowNumber
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 
 from advisor_crm.accounts.models import Role, User
 from clients.models import Client
+from clients.money import format_yuan
+from clients.templatetags.clients_extras import label_of
 from scoring.explain import Explanation, explain
-from scoring.models import ClientScore, P100Review, RuleSetVersion, VersionStatus
+from scoring.models import ClientScore, P100Note, P100Review, RuleSetVersion, VersionStatus
 from scoring.services import compile_version
 
 P100_SIZE = 100
@@ -37,6 +41,14 @@ def published_version() -> RuleSetVersion | None:
         .order_by("-published_at")
         .first()
     )
+
+
+# The client facts a P100 list shows and exports; loading only these (not the wide
+# client row) keeps building the hundred objects cheap.
+P100_CLIENT_FIELDS = (
+    "name", "owner", "archived_at", "birth_date", "annual_income", "industry",
+    "cvm_stage", "last_contact_at", "next_action",
+)  # fmt: skip
 
 
 def p100(*, advisor: User) -> list[ClientScore]:
@@ -52,23 +64,96 @@ def p100(*, advisor: User) -> list[ClientScore]:
     candidates = list(ordered.values_list("client_id", flat=True)[: P100_SIZE * 2])
     kept = ClientScore.objects.filter(client_id__in=candidates)
     if len(candidates) == P100_SIZE * 2:
-        probe = list(
-            _p100_filter(kept, advisor)
-            .select_related("client")
-            .order_by("-score", "client_id")[:P100_SIZE]
-        )
+        probe = list(_p100_filter(kept, advisor)[:P100_SIZE])
         if len(probe) == P100_SIZE:
             return probe
         kept = ordered
-    return list(
-        _p100_filter(kept, advisor)
-        .select_related("client")
-        .order_by("-score", "client_id")[:P100_SIZE]
-    )
+    return list(_p100_filter(kept, advisor)[:P100_SIZE])
 
 
 def _p100_filter(scores: QuerySet[ClientScore], advisor: User) -> QuerySet[ClientScore]:
-    return scores.filter(client__owner=advisor, client__archived_at__isnull=True)
+    return (
+        scores.filter(client__owner=advisor, client__archived_at__isnull=True)
+        .select_related("client")
+        .only("score", "tier", *(f"client__{name}" for name in P100_CLIENT_FIELDS))
+        .order_by("-score", "client_id")
+    )
+
+
+class P100Row(TypedDict):
+    """One line of a P100 table, every cell ready to print.
+
+    A dict rather than an object: the template finds a dict's keys at the first try.
+    """
+
+    rank: int
+    client_id: int
+    url: str
+    name: str
+    tier: str
+    score: int
+    age: str
+    annual_income: str
+    industry: str
+    cvm_stage: str
+    last_contact: str
+    next_action: str
+    entered: bool
+    flagged: bool
+    comment: str
+
+
+def p100_rows(
+    scores: list[ClientScore],
+    *,
+    entered: Iterable[Client] = (),
+    notes: dict[int, P100Note] | None = None,
+) -> list[P100Row]:
+    """The table lines of a P100 list, formatted here rather than in the template.
+
+    A hundred rows of template filters, lookups and {% url %} tags took most of the
+    page's time; now each cell costs the template one lookup.
+    """
+    entered_ids = {c.pk for c in entered}
+    notes = notes or {}
+    # reverse() walks the URL resolver on every call; the client page's URL differs
+    # only by the id, so reverse a placeholder id once and fill the real ones in.
+    placeholder = 987654321
+    detail_url = reverse("clients:detail", args=[placeholder]).replace(str(placeholder), "{}")
+    # Few distinct choices on a list of a hundred: translate each label once.
+    labels: dict[tuple[str, str], str] = {}
+
+    def label(client: Client, field_name: str) -> str:
+        key = (field_name, getattr(client, field_name))
+        if key not in labels:
+            labels[key] = label_of(client, field_name)
+        return labels[key]
+
+    rows = []
+    for rank, s in enumerate(scores, start=1):
+        client = s.client
+        note = notes.get(client.pk)
+        age = client.age
+        rows.append(
+            P100Row(
+                rank=rank,
+                client_id=client.pk,
+                url=detail_url.format(client.pk),
+                name=client.name,
+                tier=s.tier or "—",
+                score=s.score,
+                age="—" if age is None else str(age),
+                annual_income=format_yuan(client.annual_income),
+                industry=label(client, "industry") or "—",
+                cvm_stage=label(client, "cvm_stage"),
+                last_contact=client.last_contact_at.isoformat() if client.last_contact_at else "—",
+                next_action=client.next_action or "—",
+                entered=client.pk in entered_ids,
+                flagged=bool(note and note.flagged),
+                comment=note.comment if note else "",
+            )
+        )
+    return rows
 
 
 def team_advisors(*, lead: User) -> QuerySet[User]:

@@ -184,11 +184,11 @@ def p100(request: AuthenticatedRequest) -> HttpResponse:
         return render(
             request, "scoring/p100_team.html", {"rows": selectors.team_overview(lead=user)}
         )
-    clients = list(selectors.p100(advisor=user))
+    rows = selectors.p100_rows(selectors.p100(advisor=user))
     return render(
         request,
         "scoring/p100.html",
-        {"advisor": user, "clients": clients, "review": selectors.last_review(advisor=user)},
+        {"advisor": user, "rows": rows, "review": selectors.last_review(advisor=user)},
     )
 
 
@@ -219,12 +219,13 @@ def p100_review(request: AuthenticatedRequest, advisor_id: int) -> HttpResponse:
         )
         return HttpResponseRedirect(reverse("scoring:p100_review", args=[advisor.pk]))
     previous_notes = {n.client_id: n for n in review.notes.all()} if review else {}
+    churn = selectors.churn_since(current=clients, review=review)
     context = {
         "advisor": advisor,
-        "clients": clients,
+        "rows": selectors.p100_rows(clients, entered=churn.entered, notes=previous_notes),
+        "editable": True,
         "review": review,
-        "notes": previous_notes,
-        "churn": selectors.churn_since(current=clients, review=review),
+        "churn": churn,
         "form": form,
     }
     return render(request, "scoring/p100_review.html", context)

@@ -23,13 +23,3 @@ def migration(preview: Any, old: str) -> tuple[Any, str]:
 def migration_to(pair: tuple[Any, str], new: str) -> int:
     preview, old = pair
     return int(preview.cell(old, new))
-
-
-@register.filter
-def note_for(notes: dict[int, Any], client_id: int) -> Any:
-    return notes.get(client_id) if notes else None
-
-
-@register.filter
-def ids(clients: list[Any]) -> set[int]:
-    return {c.pk for c in clients}
