@@ -13,6 +13,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 CENT = Decimal("0.01")
+ONE_YUAN_IN_WAN = Decimal("0.0001")
 _UNITS = {"": Decimal(1), "万": Decimal(10_000), "亿": Decimal(100_000_000)}
 _AMOUNT = re.compile(r"^(?P<number>-?\d+(?:\.\d+)?)(?P<unit>万|亿)?元?$")
 
@@ -81,10 +82,12 @@ def format_yuan(amount: Decimal | None) -> str:
     if amount is None:
         return "—"
     if abs(amount) >= TEN_THOUSAND and _chinese():
-        wan = (amount / TEN_THOUSAND).quantize(CENT).normalize()
+        # Four decimals of 万 are whole yuan: 123.4567万元 loses nothing, 17.5万元 stays short.
+        wan = (amount.quantize(Decimal(1)) / TEN_THOUSAND).quantize(ONE_YUAN_IN_WAN).normalize()
         return f"{intcomma(f'{wan:f}')}万元"
+    # Grouped by thousands in every language (Django's zh locale would not group).
     whole = amount.quantize(Decimal(1))
-    return gettext("%(amount)s yuan") % {"amount": intcomma(f"{whole:f}")}
+    return gettext("%(amount)s yuan") % {"amount": f"{whole:,f}"}
 
 
 def format_short(amount: Decimal) -> str:

@@ -161,3 +161,17 @@ def test_the_field_redisplays_a_refused_amount_as_typed() -> None:
 
     assert not form.is_valid()
     assert 'value="5万万"' in str(form["amount"])
+
+
+def test_amounts_in_wan_keep_every_yuan() -> None:
+    from django.utils import translation
+
+    from clients.money import format_both, format_yuan
+
+    with translation.override("zh-hans"):
+        assert format_yuan(Decimal("1234567")) == "123.4567万元"
+        assert format_yuan(Decimal("175000.00")) == "17.5万元"
+        assert format_yuan(Decimal("8500")) == "8,500元"
+        assert format_both(Decimal("1234567")) == "123.4567万元（1,234,567元）"
+    with translation.override("en"):
+        assert format_yuan(Decimal("1234567")) == "1,234,567 yuan"
