@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -149,7 +150,15 @@ class ClientScore(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["owner", "-score", "client"], name="clientscore_owner_score")
+            models.Index(fields=["owner", "-score", "client"], name="clientscore_owner_score"),
+            # The few rows that count referrals or policies: rescoring reads them to find
+            # aggregates gone stale without reading every row. Rescoring leaves these
+            # columns alone, so the index does not stop its updates from being HOT.
+            models.Index(
+                fields=["client"],
+                name="clientscore_aggregates",
+                condition=~Q(referrals=0) | ~Q(policies=0) | ~Q(premium=0),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -161,15 +161,11 @@ def version_publish(*, version: RuleSetVersion, user: User) -> RescoreJob:
 
 
 def rescore_run(*, job_id: int, batch_size: int = BATCH_SIZE) -> RescoreJob:
-    """Rescore every client in id ranges; each range is three set-based statements.
+    """Rescore every client in id ranges, each with a few set-based statements.
 
-    1. Create the range's missing ClientScore rows and refresh owner, referral and
-       policy aggregates where they changed (see _aggregates_refresh).
-    2. Write score, tier and fired-rule mask from the compiled rule set (one UPDATE
-       ... FROM over the Django-compiled SELECT) and record the changes in the
-       score history (see _scores_write).
-    Each batch commits together with the job's progress (last_pk), so a run that dies
-    resumes after the last finished batch: no client is scored twice by the same job.
+    Each range is a batch (see _batch_rescore) that commits together with the job's
+    progress (last_pk), so a run that dies resumes after the last finished batch: no
+    client is scored twice by the same job.
     """
     job = RescoreJob.objects.select_related("version").get(pk=job_id)
     if job.status == JobStatus.DONE:
@@ -195,9 +191,7 @@ def rescore_run(*, job_id: int, batch_size: int = BATCH_SIZE) -> RescoreJob:
                 if job.last_pk >= job.max_pk:
                     break
                 low, high = job.last_pk, min(job.last_pk + batch_size, job.max_pk)
-                count = Client.objects.filter(pk__gt=low, pk__lte=high).count()
-                _aggregates_refresh(low, high)
-                _scores_write(compiled, version.pk, low, high)
+                count = _batch_rescore(compiled, version.pk, low, high)
                 job.last_pk, job.done = high, job.done + count
                 job.save(update_fields=["last_pk", "done"])
     except Exception as error:
@@ -209,64 +203,109 @@ def rescore_run(*, job_id: int, batch_size: int = BATCH_SIZE) -> RescoreJob:
     return RescoreJob.objects.get(pk=job_id)
 
 
+def _batch_rescore(compiled: Compiled, version_id: int, low: int, high: int) -> int:
+    """Rescore the clients with ids in (low, high]; return how many there are.
+
+    1. Refresh the cached referral and policy aggregates that changed
+       (_aggregates_refresh), so that the rules read current ones.
+    2. Score every client of the range that has a score row (_scores_write).
+    3. If that was fewer than the range's clients, some are new (or were imported in
+       bulk): create their rows, aggregates included, and score just those.
+    """
+    count = Client.objects.filter(pk__gt=low, pk__lte=high).count()
+    _aggregates_refresh(low, high)
+    if _scores_write(compiled, version_id, low, high) < count:
+        _rows_create(low, high)
+        _scores_write(compiled, version_id, low, high, unscored_only=True)
+    return count
+
+
 # Plain SQL for the fixed plumbing of a batch; the rules themselves are compiled by
 # Django (see _scores_write). Both PostgreSQL and SQLite accept these statements.
 # PostgreSQL does not carry a range condition across a join, so the score rows are
 # bounded to the batch's id range explicitly; otherwise each batch scans them all.
-_NEW_ROWS_SQL = """
+_REFERRALS_SQL = """
+SELECT referred_by_id AS id, COUNT(*) AS n FROM clients_client
+WHERE referred_by_id > %s AND referred_by_id <= %s GROUP BY referred_by_id
+"""
+
+_POLICIES_SQL = """
+SELECT client_id AS id, COUNT(*) AS n, SUM(annual_premium) AS total FROM clients_existingpolicy
+WHERE status = 'in_force' AND client_id > %s AND client_id <= %s GROUP BY client_id
+"""
+
+# Only clients with a referral or a policy in force, and score rows that still count
+# some (found through the clientscore_aggregates partial index), can have a stale
+# aggregate: the statement reads those few, not every client of the range.
+_AGGREGATES_SQL = f"""
+UPDATE scoring_clientscore SET referrals = a.referrals, policies = a.policies, premium = a.premium
+FROM (
+    SELECT k.id, COALESCE(r.n, 0) AS referrals, COALESCE(p.n, 0) AS policies,
+           COALESCE(p.total, 0) AS premium
+    FROM (
+        SELECT referred_by_id AS id FROM clients_client
+        WHERE referred_by_id > %s AND referred_by_id <= %s
+        UNION
+        SELECT client_id FROM clients_existingpolicy
+        WHERE status = 'in_force' AND client_id > %s AND client_id <= %s
+        UNION
+        SELECT client_id FROM scoring_clientscore
+        WHERE client_id > %s AND client_id <= %s
+          AND (referrals <> 0 OR policies <> 0 OR premium <> 0)
+    ) k
+    LEFT JOIN ({_REFERRALS_SQL}) r ON r.id = k.id
+    LEFT JOIN ({_POLICIES_SQL}) p ON p.id = k.id
+) a
+WHERE scoring_clientscore.client_id = a.id
+  AND scoring_clientscore.client_id > %s AND scoring_clientscore.client_id <= %s AND (
+       scoring_clientscore.referrals IS DISTINCT FROM a.referrals
+    OR scoring_clientscore.policies IS DISTINCT FROM a.policies
+    OR scoring_clientscore.premium IS DISTINCT FROM a.premium)
+"""
+
+_NEW_ROWS_SQL = f"""
 INSERT INTO scoring_clientscore
     (client_id, owner_id, score, tier, matched_rules, referrals, policies, premium, updated_at)
-SELECT c.id, c.owner_id, 0, '', 0, 0, 0, 0, %s FROM clients_client c
+SELECT c.id, c.owner_id, 0, '', 0, COALESCE(r.n, 0), COALESCE(p.n, 0), COALESCE(p.total, 0), %s
+FROM clients_client c
+LEFT JOIN ({_REFERRALS_SQL}) r ON r.id = c.id
+LEFT JOIN ({_POLICIES_SQL}) p ON p.id = c.id
 WHERE c.id > %s AND c.id <= %s
   AND NOT EXISTS (SELECT 1 FROM scoring_clientscore s
                   WHERE s.client_id = c.id AND s.client_id > %s AND s.client_id <= %s)
 """
 
-_AGGREGATES_SQL = """
-UPDATE scoring_clientscore SET
-    owner_id = a.owner_id, referrals = a.referrals, policies = a.policies, premium = a.premium
-FROM (
-    SELECT c.id, c.owner_id, COALESCE(r.n, 0) AS referrals, COALESCE(p.n, 0) AS policies,
-           COALESCE(p.total, 0) AS premium
-    FROM clients_client c
-    LEFT JOIN (
-        SELECT referred_by_id AS id, COUNT(*) AS n FROM clients_client
-        WHERE referred_by_id > %s AND referred_by_id <= %s GROUP BY referred_by_id
-    ) r ON r.id = c.id
-    LEFT JOIN (
-        SELECT client_id AS id, COUNT(*) AS n, SUM(annual_premium) AS total FROM clients_existingpolicy
-        WHERE status = 'in_force' AND client_id > %s AND client_id <= %s GROUP BY client_id
-    ) p ON p.id = c.id
-    WHERE c.id > %s AND c.id <= %s
-) a
-WHERE scoring_clientscore.client_id = a.id
-  AND scoring_clientscore.client_id > %s AND scoring_clientscore.client_id <= %s AND (
-       scoring_clientscore.owner_id IS DISTINCT FROM a.owner_id
-    OR scoring_clientscore.referrals IS DISTINCT FROM a.referrals
-    OR scoring_clientscore.policies IS DISTINCT FROM a.policies
-    OR scoring_clientscore.premium IS DISTINCT FROM a.premium)
-"""
-
 
 def _aggregates_refresh(low: int, high: int) -> None:
-    """Create missing score rows, then update the aggregates that changed.
+    """Update the cached aggregates of the range's score rows where they changed.
 
-    Both statements write only what is new or different, so a rescoring after a rule
-    change reads the aggregates but rewrites (and locks) no row for them.
+    It writes only what is different, so a rescoring after a rule change reads the
+    aggregates but rewrites (and locks) no row for them.
     """
     with connection.cursor() as cursor:
-        cursor.execute(_NEW_ROWS_SQL, [timezone.now(), low, high, low, high])
-        cursor.execute(_AGGREGATES_SQL, [low, high, low, high, low, high, low, high])
+        cursor.execute(_AGGREGATES_SQL, [low, high] * 6)
 
 
-def _scores_write(compiled: Compiled, version_id: int, low: int, high: int) -> None:
-    """Write the new scores of a range and record the changes in the history.
+def _rows_create(low: int, high: int) -> None:
+    """Create the missing score rows of the range, with their aggregates."""
+    with connection.cursor() as cursor:
+        cursor.execute(_NEW_ROWS_SQL, [timezone.now()] + [low, high] * 4)
 
-    On PostgreSQL this is one statement: the scoring SELECT already joins each client's
-    score row for the cached aggregates, so it also carries the old score, tier and
-    version to the UPDATE's RETURNING, and the history gets exactly the clients whose
-    score or tier changed (and those scored for the first time). SQLite has no
-    data-modifying CTEs; there the history gets a row for every client of the range.
+
+def _scores_write(
+    compiled: Compiled, version_id: int, low: int, high: int, *, unscored_only: bool = False
+) -> int:
+    """Write the new scores of a range, record the changes in the history, and return
+    how many clients were scored (those of the range with a score row).
+
+    The same UPDATE brings the row's owner up to date. On PostgreSQL this is one
+    statement: the scoring SELECT already joins each client's score row for the cached
+    aggregates, so it also carries the old score, tier and version to the UPDATE's
+    RETURNING, and the history gets exactly the clients whose score or tier changed
+    (and those scored for the first time). SQLite has no data-modifying CTEs; there the
+    history gets a row for every client scored.
+
+    With unscored_only, only rows that no version has scored yet (just created) are.
     """
     # Each rule's condition is evaluated once per client, as a 0/1 flag in the
     # Django-compiled SELECT; the score, the mask and the tier are then plain arithmetic
@@ -275,20 +314,22 @@ def _scores_write(compiled: Compiled, version_id: int, low: int, high: int) -> N
     # planner would copy every flag's condition into the score, the mask, each tier
     # threshold and the RETURNING list, and evaluate each rule up to six times a row.
     names = [f"f{index}" for index, _points, _flag in compiled.flags]
-    scored = (
+    clients = (
         Client.objects.filter(pk__gt=low, pk__lte=high)
-        # Every client of the range has a score row by now (see _aggregates_refresh);
-        # bounding that row's id too lets PostgreSQL read only the range's rows.
+        # Only clients with a score row are scored (see _batch_rescore); bounding that
+        # row's id too lets PostgreSQL read only the range's rows.
         .filter(value__client_id__gt=low, value__client_id__lte=high)
-        .annotate(
-            cid=F("pk"),
-            old_score=F("value__score"),
-            old_tier=F("value__tier"),
-            old_version=F("value__version_id"),
-            **{name: flag for name, (_i, _p, flag) in zip(names, compiled.flags, strict=True)},
-        )
-        .values_list("cid", "old_score", "old_tier", "old_version", *names)
     )
+    if unscored_only:
+        clients = clients.filter(value__version__isnull=True)
+    scored = clients.annotate(
+        cid=F("pk"),
+        new_owner=F("owner_id"),
+        old_score=F("value__score"),
+        old_tier=F("value__tier"),
+        old_version=F("value__version_id"),
+        **{name: flag for name, (_i, _p, flag) in zip(names, compiled.flags, strict=True)},
+    ).values_list("cid", "new_owner", "old_score", "old_tier", "old_version", *names)
     flags_sql, flag_params = scored.query.sql_with_params()
     score_sum = (
         " + ".join(f"x.f{index} * {int(points)}" for index, points, _flag in compiled.flags) or "0"
@@ -305,14 +346,15 @@ def _scores_write(compiled: Compiled, version_id: int, low: int, high: int) -> N
     fence = " OFFSET 0" if connection.vendor == "postgresql" else " LIMIT -1 OFFSET 0"
     select_sql = (
         f"SELECT y.*, {tier_sql} AS new_tier FROM "
-        f"(SELECT x.cid, x.old_score, x.old_tier, x.old_version, ({score_sum}) AS new_score, "
-        f"({mask_sum}) AS new_mask FROM ({flags_sql}{fence}) AS x{fence}) AS y"
+        "(SELECT x.cid, x.new_owner, x.old_score, x.old_tier, x.old_version, "
+        f"({score_sum}) AS new_score, ({mask_sum}) AS new_mask "
+        f"FROM ({flags_sql}{fence}) AS x{fence}) AS y"
     )
     params = [*tier_params, lowest, *flag_params]
     now = timezone.now()
     update = (
         "UPDATE scoring_clientscore SET score = x.new_score, matched_rules = x.new_mask, "
-        "tier = x.new_tier, version_id = %s, updated_at = %s "
+        "tier = x.new_tier, version_id = %s, updated_at = %s, owner_id = x.new_owner "
         f"FROM ({select_sql}) AS x WHERE scoring_clientscore.client_id = x.cid "
         "AND scoring_clientscore.client_id > %s AND scoring_clientscore.client_id <= %s"
     )
@@ -322,20 +364,25 @@ def _scores_write(compiled: Compiled, version_id: int, low: int, high: int) -> N
             cursor.execute(
                 f"WITH changed AS ({update} RETURNING scoring_clientscore.client_id, "
                 "scoring_clientscore.score, scoring_clientscore.tier, "
-                "x.old_score, x.old_tier, x.old_version) "
-                "INSERT INTO scoring_scorehistory (client_id, version_id, score, tier, created_at) "
+                "x.old_score, x.old_tier, x.old_version), "
+                "history AS (INSERT INTO scoring_scorehistory "
+                "(client_id, version_id, score, tier, created_at) "
                 "SELECT client_id, %s, score, tier, %s FROM changed "
-                "WHERE old_version IS NULL OR old_score <> score OR old_tier <> tier",
+                "WHERE old_version IS NULL OR old_score <> score OR old_tier <> tier) "
+                "SELECT COUNT(*) FROM changed",
                 [*update_params, version_id, now],
             )
-            return
+            (count,) = cursor.fetchone()
+            return int(count)
         cursor.execute(update, update_params)
+        count = cursor.rowcount
         cursor.execute(
             "INSERT INTO scoring_scorehistory (client_id, version_id, score, tier, created_at) "
             "SELECT client_id, %s, score, tier, %s FROM scoring_clientscore "
-            "WHERE client_id > %s AND client_id <= %s",
-            [version_id, now, low, high],
+            "WHERE client_id > %s AND client_id <= %s AND updated_at = %s",
+            [version_id, now, low, high, now],
         )
+        return count
 
 
 def client_score_refresh(*, client_id: int) -> None:
@@ -352,8 +399,7 @@ def client_score_refresh(*, client_id: int) -> None:
     if version is None:
         return
     with transaction.atomic():
-        _aggregates_refresh(client_id - 1, client_id)
-        _scores_write(
+        _batch_rescore(
             compile_version(version, _today(), cached=True), version.pk, client_id - 1, client_id
         )
 
