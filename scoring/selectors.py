@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from decimal import Decimal
+from typing import Any, NamedTuple, TypedDict, TypeVar
 
 from django.db import connection
 from django.db.models import (
@@ -15,6 +16,7 @@ from django.db.models import (
     FloatField,
     IntegerField,
     QuerySet,
+    Subquery,
     Value,
     Window,
 )
@@ -34,6 +36,8 @@ from scoring.services import compile_version
 P100_SIZE = 100
 HISTOGRAM_BUCKET = 10
 
+T = TypeVar("T")
+
 
 def published_version() -> RuleSetVersion | None:
     return (
@@ -52,31 +56,75 @@ P100_CLIENT_FIELDS = (
 
 
 def p100(*, advisor: User) -> list[ClientScore]:
-    """An advisor's 100 best active clients, by score then id (stable for ties).
+    """An advisor's 100 best active clients, by score then id (stable for ties)."""
+    return _p100_fetch(
+        advisor,
+        lambda scores: list(
+            scores.select_related("client").only(
+                "score", "tier", *(f"client__{name}" for name in P100_CLIENT_FIELDS)
+            )
+        ),
+    )
 
-    1. Walk the (owner, score) index of ClientScore alone for twice the list's length:
-       joining the client table first lets the planner scan all the advisor's clients.
+
+class P100Entry(NamedTuple):
+    """What a P100 table shows of one client of the list."""
+
+    client_id: int
+    score: int
+    tier: str
+    name: str
+    birth_date: dt.date | None
+    annual_income: Decimal | None
+    industry: str
+    cvm_stage: str
+    last_contact_at: dt.date | None
+    next_action: str
+
+    @classmethod
+    def of(cls, score: ClientScore) -> P100Entry:
+        c = score.client
+        return cls(
+            score.client_id, score.score, score.tier, c.name, c.birth_date, c.annual_income,
+            c.industry, c.cvm_stage, c.last_contact_at, c.next_action,
+        )  # fmt: skip
+
+
+def p100_entries(*, advisor: User) -> list[P100Entry]:
+    """The list of p100() as plain tuples, for a page that only prints it.
+
+    Building a hundred model instances (two each, with select_related) cost more than
+    the query; the advisor's own page needs none.
+    """
+    columns = ["client_id", "score", "tier"] + [f"client__{name}" for name in P100Entry._fields[3:]]
+    return _p100_fetch(
+        advisor, lambda scores: [P100Entry._make(row) for row in scores.values_list(*columns)]
+    )
+
+
+def _p100_fetch(advisor: User, read: Callable[[QuerySet[ClientScore]], list[T]]) -> list[T]:
+    """Read an advisor's P100 list with `read`, by score then id (stable for ties).
+
+    1. Walk the (owner, score) index of ClientScore alone for twice the list's length
+       (a subquery): joining the client table first lets the planner scan all the
+       advisor's clients.
     2. Keep those whose client is still this advisor's and not archived, so a client
        moved to another advisor since the last rescoring never shows on the old list.
-    3. In the rare case that leaves fewer than 100 while more exist, ask the join.
+    3. If that leaves fewer than 100 (an advisor with fewer clients, or the rare list
+       with many archived at the top), ask the join.
     """
     ordered = ClientScore.objects.filter(owner=advisor).order_by("-score", "client_id")
-    candidates = list(ordered.values_list("client_id", flat=True)[: P100_SIZE * 2])
-    kept = ClientScore.objects.filter(client_id__in=candidates)
-    if len(candidates) == P100_SIZE * 2:
-        probe = list(_p100_filter(kept, advisor)[:P100_SIZE])
-        if len(probe) == P100_SIZE:
-            return probe
-        kept = ordered
-    return list(_p100_filter(kept, advisor)[:P100_SIZE])
+    candidates = ordered.values("client_id")[: P100_SIZE * 2]
+    kept = ClientScore.objects.filter(client_id__in=Subquery(candidates))
+    probe = read(_p100_filter(kept, advisor)[:P100_SIZE])
+    if len(probe) == P100_SIZE:
+        return probe
+    return read(_p100_filter(ordered, advisor)[:P100_SIZE])
 
 
 def _p100_filter(scores: QuerySet[ClientScore], advisor: User) -> QuerySet[ClientScore]:
-    return (
-        scores.filter(client__owner=advisor, client__archived_at__isnull=True)
-        .select_related("client")
-        .only("score", "tier", *(f"client__{name}" for name in P100_CLIENT_FIELDS))
-        .order_by("-score", "client_id")
+    return scores.filter(client__owner=advisor, client__archived_at__isnull=True).order_by(
+        "-score", "client_id"
     )
 
 
@@ -84,14 +132,16 @@ class P100Row(TypedDict):
     """One line of a P100 table, every cell ready to print.
 
     A dict rather than an object: the template finds a dict's keys at the first try.
+    Numbers come as text too: the template would run each through number formatting
+    (which, without thousands separators, prints them as str() does).
     """
 
-    rank: int
+    rank: str
     client_id: int
     url: str
     name: str
     tier: str
-    score: int
+    score: str
     age: str
     annual_income: str
     industry: str
@@ -104,7 +154,7 @@ class P100Row(TypedDict):
 
 
 def p100_rows(
-    scores: list[ClientScore],
+    entries: list[P100Entry],
     *,
     entered: Iterable[Client] = (),
     notes: dict[int, P100Note] | None = None,
@@ -116,6 +166,7 @@ def p100_rows(
     """
     entered_ids = {c.pk for c in entered}
     notes = notes or {}
+    today = timezone.localdate()
     # reverse() walks the URL resolver on every call; the client page's URL differs
     # only by the id, so reverse a placeholder id once and fill the real ones in.
     placeholder = 987654321
@@ -123,32 +174,36 @@ def p100_rows(
     # Few distinct choices on a list of a hundred: translate each label once.
     labels: dict[tuple[str, str], str] = {}
 
-    def label(client: Client, field_name: str) -> str:
-        key = (field_name, getattr(client, field_name))
+    def label(entry: P100Entry, field_name: str) -> str:
+        key = (field_name, getattr(entry, field_name))
         if key not in labels:
-            labels[key] = label_of(client, field_name)
+            labels[key] = label_of(entry, field_name)
         return labels[key]
 
     rows = []
-    for rank, s in enumerate(scores, start=1):
-        client = s.client
-        note = notes.get(client.pk)
-        age = client.age
+    for rank, entry in enumerate(entries, start=1):
+        note = notes.get(entry.client_id)
+        born = entry.birth_date
         rows.append(
             P100Row(
-                rank=rank,
-                client_id=client.pk,
-                url=detail_url.format(client.pk),
-                name=client.name,
-                tier=s.tier or "—",
-                score=s.score,
-                age="—" if age is None else str(age),
-                annual_income=format_yuan(client.annual_income),
-                industry=label(client, "industry") or "—",
-                cvm_stage=label(client, "cvm_stage"),
-                last_contact=client.last_contact_at.isoformat() if client.last_contact_at else "—",
-                next_action=client.next_action or "—",
-                entered=client.pk in entered_ids,
+                rank=str(rank),
+                client_id=entry.client_id,
+                url=detail_url.format(entry.client_id),
+                name=entry.name,
+                tier=entry.tier or "—",
+                score=str(entry.score),
+                # Client.age, with today read once for the list.
+                age="—"
+                if born is None
+                else str(
+                    today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+                ),
+                annual_income=format_yuan(entry.annual_income),
+                industry=label(entry, "industry") or "—",
+                cvm_stage=label(entry, "cvm_stage"),
+                last_contact=entry.last_contact_at.isoformat() if entry.last_contact_at else "—",
+                next_action=entry.next_action or "—",
+                entered=entry.client_id in entered_ids,
                 flagged=bool(note and note.flagged),
                 comment=note.comment if note else "",
             )

@@ -184,7 +184,7 @@ def p100(request: AuthenticatedRequest) -> HttpResponse:
         return render(
             request, "scoring/p100_team.html", {"rows": selectors.team_overview(lead=user)}
         )
-    rows = selectors.p100_rows(selectors.p100(advisor=user))
+    rows = selectors.p100_rows(selectors.p100_entries(advisor=user))
     return render(
         request,
         "scoring/p100.html",
@@ -222,7 +222,11 @@ def p100_review(request: AuthenticatedRequest, advisor_id: int) -> HttpResponse:
     churn = selectors.churn_since(current=clients, review=review)
     context = {
         "advisor": advisor,
-        "rows": selectors.p100_rows(clients, entered=churn.entered, notes=previous_notes),
+        "rows": selectors.p100_rows(
+            [selectors.P100Entry.of(s) for s in clients],
+            entered=churn.entered,
+            notes=previous_notes,
+        ),
         "editable": True,
         "review": review,
         "churn": churn,
