@@ -170,6 +170,18 @@ def main() -> None:
             f"{rate:.2f} plans/s (target >= {TARGET_RATE:.0f}); reference, one process "
             f"rendering in turn: {serial:.2f} plans/s; ratio {rate / serial:.2f}x"
         )
+        rendered = list(
+            PlanDocument.objects.filter(pk__in=ids).values_list(
+                "started_at", "finished_at", "render_ms"
+            )
+        )
+        overlap = max(
+            sum(1 for s2, f2, _ in rendered if s2 <= start < f2) for start, _f, _ms in rendered
+        )
+        print(
+            f"in the workers: median render {statistics.median(r[2] for r in rendered)} ms, "
+            f"at most {overlap} plans rendering at once"
+        )
         peaks = [peak_rss_mb(pid) for pid in pool_processes(worker)]
         print(
             "peak worker memory (VmHWM) per pool process: "
