@@ -170,14 +170,14 @@ def main() -> None:
             f"{rate:.2f} plans/s (target >= {TARGET_RATE:.0f}); reference, one process "
             f"rendering in turn: {serial:.2f} plans/s; ratio {rate / serial:.2f}x"
         )
-        rendered = list(
-            PlanDocument.objects.filter(pk__in=ids).values_list(
-                "started_at", "finished_at", "render_ms"
-            )
-        )
-        overlap = max(
-            sum(1 for s2, f2, _ in rendered if s2 <= start < f2) for start, _f, _ms in rendered
-        )
+        rendered = [
+            (started_at, finished_at, render_ms)
+            for started_at, finished_at, render_ms in PlanDocument.objects.filter(
+                pk__in=ids
+            ).values_list("started_at", "finished_at", "render_ms")
+            if started_at and finished_at and render_ms
+        ]
+        overlap = max(sum(1 for s, f, _ in rendered if s <= start < f) for start, _, _ in rendered)
         print(
             f"in the workers: median render {statistics.median(r[2] for r in rendered)} ms, "
             f"at most {overlap} plans rendering at once"
