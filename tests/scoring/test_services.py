@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -338,6 +339,82 @@ def test_it_resumes_after_a_crash_without_scoring_anyone_twice(
     per_client = Counter(
         ScoreHistory.objects.filter(version=version).values_list("client_id", flat=True)
     )
+    assert per_client == Counter({client.pk: 1 for client, _expected in clients.values()})
+    for client, expected in clients.values():
+        assert _value(client) == expected
+
+
+def _job_of(version: RuleSetVersion, user: User) -> RescoreJob:
+    """A queued job of a published version, without queueing a task (no worker here)."""
+    version.status = VersionStatus.PUBLISHED
+    version.save(update_fields=["status"])
+    ids = list(Client.objects.order_by("pk").values_list("pk", flat=True))
+    return RescoreJob.objects.create(
+        version=version, requested_by=user, total=len(ids), last_pk=ids[0] - 1, max_pk=ids[-1]
+    )
+
+
+def test_it_rescores_in_lanes_with_committed_data(
+    transactional_db: None,
+    cast: Cast,
+    clients: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Outside a transaction (a worker, the command) batches run on two connections."""
+    version = make_version(created_by=cast.admin, rules=RULES, tiers=TIERS)
+    job = _job_of(version, cast.admin)
+    lanes = Counter[str]()
+    real_lane = services._batch_in_lane
+
+    def counted_lane(*args: Any) -> None:
+        lanes[threading.current_thread().name] += 1
+        real_lane(*args)
+
+    monkeypatch.setattr(services, "_batch_in_lane", counted_lane)
+
+    job = services.rescore_run(job_id=job.pk, batch_size=2)
+
+    assert sum(lanes.values()) == 4 and threading.current_thread().name not in lanes
+    assert (job.status, job.done, job.last_pk == job.max_pk) == (JobStatus.DONE, 7, True)
+    for client, expected in clients.values():
+        assert _value(client) == expected
+    per_client = Counter(ScoreHistory.objects.values_list("client_id", flat=True))
+    assert per_client == Counter({client.pk: 1 for client, _expected in clients.values()})
+
+
+def test_it_commits_lanes_in_order_and_resumes_after_a_failed_batch(
+    transactional_db: None,
+    cast: Cast,
+    clients: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A batch fails while the next one runs beside it: neither commits, the two before
+    do, and the rerun scores only the clients after them."""
+    version = make_version(created_by=cast.admin, rules=RULES, tiers=TIERS)
+    job = _job_of(version, cast.admin)
+    first_pk = job.last_pk + 1
+    real_batch = services._batch_rescore
+
+    def fail_third_batch(compiled: Any, version_id: int, low: int, high: int) -> int:
+        if low == first_pk + 3:
+            raise RuntimeError("database went away")
+        return real_batch(compiled, version_id, low, high)
+
+    monkeypatch.setattr(services, "_batch_rescore", fail_third_batch)
+    with pytest.raises(RuntimeError):
+        services.rescore_run(job_id=job.pk, batch_size=2)
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "database went away" in job.error
+    assert (job.last_pk, job.done) == (first_pk + 3, 4)
+    assert _scored_ids(version) == set(range(first_pk, first_pk + 4))
+    assert ScoreHistory.objects.count() == 4
+
+    monkeypatch.setattr(services, "_batch_rescore", real_batch)
+    job = services.rescore_run(job_id=job.pk, batch_size=2)
+
+    assert (job.status, job.done, job.error) == (JobStatus.DONE, 7, "")
+    per_client = Counter(ScoreHistory.objects.values_list("client_id", flat=True))
     assert per_client == Counter({client.pk: 1 for client, _expected in clients.values()})
     for client, expected in clients.values():
         assert _value(client) == expected
