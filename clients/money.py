@@ -85,9 +85,13 @@ def format_yuan(amount: Decimal | None) -> str:
         # Four decimals of 万 are whole yuan: 123.4567万元 loses nothing, 17.5万元 stays short.
         wan = (amount.quantize(Decimal(1)) / TEN_THOUSAND).quantize(ONE_YUAN_IN_WAN).normalize()
         return f"{intcomma(f'{wan:f}')}万元"
-    # Grouped by thousands in every language (Django's zh locale would not group).
-    whole = amount.quantize(Decimal(1))
-    return gettext("%(amount)s yuan") % {"amount": f"{whole:,f}"}
+    return _in_yuan(amount)
+
+
+def _in_yuan(amount: Decimal) -> str:
+    """The whole amount in yuan, grouped by thousands in every language (Django's zh
+    locale would not group): 5,000,000元."""
+    return gettext("%(amount)s yuan") % {"amount": f"{amount.quantize(Decimal(1)):,f}"}
 
 
 def format_short(amount: Decimal) -> str:
@@ -107,8 +111,4 @@ def format_both(amount: Decimal | None) -> str:
     """Plan documents: 万元 for reading, the exact yuan for checking (500万元（5,000,000元）)."""
     if amount is None or abs(amount) < TEN_THOUSAND or not _chinese():
         return format_yuan(amount)
-    # Grouped by thousands whatever the locale: this is the figure the client checks.
-    whole = amount.quantize(CENT)
-    digits = f"{whole:,f}".removesuffix(".00")
-    exact = gettext("%(amount)s yuan") % {"amount": digits}
-    return f"{format_yuan(amount)}（{exact}）"
+    return f"{format_yuan(amount)}（{_in_yuan(amount)}）"

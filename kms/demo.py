@@ -54,21 +54,38 @@ def _finish(case: KmsCase, status: str) -> None:
     services.case_close(case=case, status=status)
 
 
-def zhao_case(client: Client, advisor: User) -> None:
-    """High-leverage whole life of 5 million for Mr Zhao, 175,000 a year, trust-linked."""
+def _start(
+    client: Client,
+    advisor: User,
+    *,
+    motives: list[str],
+    solution: str,
+    weaknesses: list[str],
+    notes: str,
+) -> tuple[KmsCase, dict[str, Person]] | None:
+    """A case through Know and Map, or None when the client already has one."""
     if KmsCase.objects.filter(client=client).exists():
-        return
+        return None
     people = {p.name: p for p in Person.objects.filter(client=client)}
     case = services.case_start(client=client, user=advisor)
-    services.motives_set(
-        case=case, motives=["income_security", "asset_protection", "education", "inheritance"]
-    )
-    _complete(
-        case,
+    services.motives_set(case=case, motives=motives)
+    _complete(case, solution=solution, weaknesses=weaknesses, notes=notes)
+    return case, people
+
+
+def zhao_case(client: Client, advisor: User) -> None:
+    """High-leverage whole life of 5 million for Mr Zhao, 175,000 a year, trust-linked."""
+    started = _start(
+        client,
+        advisor,
+        motives=["income_security", "asset_protection", "education", "inheritance"],
         solution=SolutionKind.SAVINGS,
         weaknesses=[Weakness.ILLIQUID, Weakness.REACHABLE_BY_CREDITORS, Weakness.NO_LOCKED_INCOME],
         notes="依靠现有储蓄和房产",
     )
+    if started is None:
+        return
+    case, people = started
     me = people[client.name]
     _item(
         case,
@@ -82,15 +99,10 @@ def zhao_case(client: Client, advisor: User) -> None:
 
 def qian_case(client: Client, advisor: User) -> None:
     """Her parents insure her; a second policyholder keeps the cash value out of their estate."""
-    if KmsCase.objects.filter(client=client).exists():
-        return
-    people = {p.name: p for p in Person.objects.filter(client=client)}
-    case = services.case_start(client=client, user=advisor)
-    services.motives_set(
-        case=case, motives=["asset_protection", "income_security", "inheritance", "education"]
-    )
-    _complete(
-        case,
+    started = _start(
+        client,
+        advisor,
+        motives=["asset_protection", "income_security", "inheritance", "education"],
         solution=SolutionKind.NONE,
         weaknesses=[
             Weakness.CONTROL_LOST,
@@ -99,6 +111,9 @@ def qian_case(client: Client, advisor: User) -> None:
         ],
         notes="家庭财富主要由丈夫通过公司持有，本人无掌控",
     )
+    if started is None:
+        return
+    case, people = started
     _item(
         case,
         [(people["孙悦"], 1, None), (people["孙浩"], 1, None)],
@@ -111,19 +126,17 @@ def qian_case(client: Client, advisor: User) -> None:
 
 def big_family_case(client: Client, advisor: User) -> None:
     """Three proposals for the three-generation family: the long plan PDF of the demo."""
-    if KmsCase.objects.filter(client=client).exists():
-        return
-    people = {p.name: p for p in Person.objects.filter(client=client)}
-    case = services.case_start(client=client, user=advisor)
-    services.motives_set(
-        case=case, motives=["inheritance", "asset_protection", "health", "pension"]
-    )
-    _complete(
-        case,
+    started = _start(
+        client,
+        advisor,
+        motives=["inheritance", "asset_protection", "health", "pension"],
         solution=SolutionKind.SAVINGS,
         weaknesses=[Weakness.REACHABLE_BY_CREDITORS, Weakness.DIVISIBLE_IN_DIVORCE],
         notes="主要依靠企业分红、房产和理财，未做隔离安排",
     )
+    if started is None:
+        return
+    case, people = started
     me, wife = people[client.name], people["陈美玲"]
     _item(
         case,

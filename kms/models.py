@@ -393,9 +393,17 @@ class PlanDocument(models.Model):
     def is_ready(self) -> bool:
         return self.status == PlanStatus.READY
 
+    @staticmethod
+    def retryable_q() -> Q:
+        """Failed, or queued so long ago that its job was surely lost (a flushed broker)."""
+        stale = Q(status__in=[PlanStatus.QUEUED, PlanStatus.RENDERING]) & Q(
+            requested_at__lt=timezone.now() - PLAN_STALE_AFTER
+        )
+        return Q(status=PlanStatus.FAILED) | stale
+
     @property
     def retryable(self) -> bool:
-        """Failed, or queued so long ago that its job was surely lost (a flushed broker)."""
+        # The same test as retryable_q(), on this instance, for the row's retry button.
         if self.status == PlanStatus.FAILED:
             return True
         return self.in_progress and self.requested_at < timezone.now() - PLAN_STALE_AFTER

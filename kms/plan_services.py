@@ -13,25 +13,24 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, connection, transaction
-from django.db.models import F, Max, Q
+from django.db import DatabaseError, transaction
+from django.db.models import F, Max
 from django.db.models.signals import post_delete
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import strip_spaces_between_tags
 from django.utils.translation import gettext as _
 
+from advisor_crm import locks
 from advisor_crm.accounts.models import User
+from advisor_crm.locks import advisory_lock
 from clients.models import Client, SensitiveAccess
 from kms import plan_selectors, selectors
 from kms.models import (
-    PLAN_STALE_AFTER,
     KmsCase,
     PlanDocument,
     PlanStatus,
@@ -39,8 +38,6 @@ from kms.models import (
     plan_storage,
 )
 
-# The first key of the two-key advisory lock: a namespace for plan documents.
-LOCK_NAMESPACE = 6_100
 # Errors worth another attempt: the database or the disk hiccuped. Anything else (a
 # template or layout error) would fail the same way again.
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (DatabaseError, OSError)
@@ -82,13 +79,10 @@ def plan_retry(*, document: PlanDocument) -> PlanDocument:
     Requeueing a document whose first job is in fact still running is harmless: the
     second job waits for the render lock and then finds the document ready.
     """
-    stale = Q(status__in=[PlanStatus.QUEUED, PlanStatus.RENDERING]) & Q(
-        requested_at__lt=timezone.now() - PLAN_STALE_AFTER
-    )
     with transaction.atomic():
-        updated = PlanDocument.objects.filter(
-            Q(status=PlanStatus.FAILED) | stale, pk=document.pk
-        ).update(status=PlanStatus.QUEUED, error="", requested_at=timezone.now())
+        updated = PlanDocument.objects.filter(PlanDocument.retryable_q(), pk=document.pk).update(
+            status=PlanStatus.QUEUED, error="", requested_at=timezone.now()
+        )
         if not updated:
             raise PlanNotRetryable(_("Only a failed plan can be generated again."))
         _enqueue(document.pk)
@@ -102,25 +96,6 @@ def _enqueue(document_id: int) -> None:
     transaction.on_commit(lambda: render_plan.delay(document_id))
 
 
-@contextmanager
-def _document_lock(document_id: int) -> Iterator[None]:
-    """Serialise renders of one document across workers (PostgreSQL only).
-
-    A session-level advisory lock, released explicitly or when the worker's connection
-    dies; SQLite runs the embedded default with in-process tasks, one at a time.
-    """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_NAMESPACE, document_id])
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, document_id])
-
-
 def plan_render(*, document_id: int, final_attempt: bool = True) -> PlanDocument | None:
     """Render and store one document, unless it is already ready.
 
@@ -129,7 +104,7 @@ def plan_render(*, document_id: int, final_attempt: bool = True) -> PlanDocument
     last attempt, marks the document failed with the error text. Returns None when the
     document no longer exists (its client was erased meanwhile).
     """
-    with _document_lock(document_id):
+    with advisory_lock(locks.PLAN_DOCUMENT, document_id):
         document = (
             PlanDocument.objects.select_related("case__client__owner__team", "requested_by")
             .filter(pk=document_id)

@@ -82,7 +82,6 @@ def plan_retry(request: AuthenticatedRequest, document_id: int) -> HttpResponse:
         document = plan_services.plan_retry(document=document)
     except plan_services.PlanNotRetryable as refusal:
         return _row(request, document, row_error=str(refusal))
-    document = plan_selectors.plan_get_for_user(user=request.user, document_id=document_id)
     return _row(request, document)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,9 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from advisor_crm import locks
 from advisor_crm.accounts.models import User
+from advisor_crm.locks import advisory_lock
 from clients.models import Client
 from scoring.conditions import ConditionError, compile_sql, validate_tree
 from scoring.models import (
@@ -38,8 +40,6 @@ BATCH_SIZE = 200_000
 # Batches running at once on PostgreSQL, each on a connection of its own (and so a core
 # of the database server): the machine this was measured on had two.
 LANES = 2
-# The first key of the two-key advisory lock on a rescoring job.
-LOCK_NAMESPACE = 5_100
 
 
 class PublishError(ValueError):
@@ -177,7 +177,9 @@ def rescore_run(*, job_id: int, batch_size: int = BATCH_SIZE) -> RescoreJob:
     otherwise (SQLite, or inside a transaction as in tests) one after the other.
     """
     lanes = connection.vendor == "postgresql" and not connection.in_atomic_block
-    with _job_lock(job_id) if lanes else nullcontext():
+    # A redelivered task waits for the run in progress, then finds the job done,
+    # instead of scoring the same batches beside it.
+    with advisory_lock(locks.RESCORE_JOB, job_id) if lanes else nullcontext():
         job = RescoreJob.objects.select_related("version").get(pk=job_id)
         if job.status == JobStatus.DONE:
             return job
@@ -209,23 +211,6 @@ def rescore_run(*, job_id: int, batch_size: int = BATCH_SIZE) -> RescoreJob:
             status=JobStatus.DONE, finished_at=timezone.now()
         )
         return RescoreJob.objects.get(pk=job_id)
-
-
-@contextmanager
-def _job_lock(job_id: int) -> Iterator[None]:
-    """Serialise runs of one job across workers (PostgreSQL only).
-
-    A redelivered task waits for the run in progress, then finds the job done, instead
-    of scoring the same batches beside it. A session-level advisory lock: released
-    explicitly, or with the connection of a worker that dies.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_NAMESPACE, job_id])
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, job_id])
 
 
 def _batches_in_turn(job: RescoreJob, compiled: Compiled, batch_size: int) -> None:

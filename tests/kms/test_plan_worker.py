@@ -16,6 +16,8 @@ import pytest
 from django.db import connection
 from django.utils import translation
 
+from advisor_crm import locks
+from advisor_crm.locks import advisory_lock
 from kms import plan_services
 from kms.models import FindingStatus, KmsCase, PlanDocument, PlanStatus
 from kms.tasks import render_plan
@@ -187,7 +189,7 @@ def test_the_render_lock_is_held_while_rendering_and_released_after(
     document = PlanDocument.objects.create(
         case=zhao_case, client=zhao_case.client, number=1, requested_by=cast.advisor
     )
-    with plan_services._document_lock(document.pk), connection.cursor() as cursor:
+    with advisory_lock(locks.PLAN_DOCUMENT, document.pk), connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s",
             [document.pk],
