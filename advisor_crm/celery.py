@@ -1,6 +1,8 @@
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "advisor_crm.settings")
 
@@ -9,3 +11,14 @@ app = Celery("advisor_crm")
 # environment there, so the worker and the web process cannot disagree.
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _warm_up_plan_renderer(**kwargs: Any) -> None:
+    # Runs in the worker's main process before it forks the pool (and after Celery's
+    # Django fixup, connected first, has set Django up). Loading WeasyPrint and its
+    # fonts takes about a second; done here, every pool process starts with it, also
+    # those that replace a process recycled after CELERY_WORKER_MAX_TASKS_PER_CHILD.
+    from kms.plan_services import renderer_warm_up
+
+    renderer_warm_up()

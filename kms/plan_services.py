@@ -29,7 +29,7 @@ from advisor_crm import locks
 from advisor_crm.accounts.models import User
 from advisor_crm.locks import advisory_lock
 from clients.models import Client, SensitiveAccess
-from kms import plan_selectors, selectors
+from kms import pdf_speedups, plan_selectors, selectors
 from kms.models import (
     KmsCase,
     PlanDocument,
@@ -169,9 +169,25 @@ def render_pdf(document: PlanDocument) -> tuple[bytes, int]:
     """The PDF bytes and their page count."""
     from weasyprint import HTML
 
+    pdf_speedups.install()
     html = plan_html(document)
     rendered = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
     return rendered.write_pdf() or b"", len(rendered.pages)
+
+
+# Chinese in both weights, an SVG label: what a plan needs loaded before its first render.
+_WARM_UP_HTML = (
+    '<p style="font-family: \'Noto Sans CJK SC\'">方案 <b>建议书</b></p>'
+    '<svg width="40" height="20"><text x="0" y="15">方案</text></svg>'
+)
+
+
+def renderer_warm_up() -> None:
+    """Import WeasyPrint, install the speed-ups and load the fonts (for worker start-up)."""
+    from weasyprint import HTML
+
+    pdf_speedups.install()
+    HTML(string=_WARM_UP_HTML).write_pdf()
 
 
 def _plan_storage_save(document: PlanDocument, pdf: bytes) -> str:

@@ -8,6 +8,7 @@ render_pdf for a stand-in that returns small PDF-like bytes at once.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import re
@@ -366,9 +367,36 @@ def test_it_writes_the_plan_in_chinese_whatever_the_active_language(
     assert "Insurance plan proposal" not in html
 
 
+def _pictures(html: str) -> list[str]:
+    """The SVG pictures of a plan, which it carries as images with data: URLs."""
+    return [
+        base64.b64decode(data).decode()
+        for data in re.findall(r'<img [^>]*src="data:image/svg\+xml;base64,([^"]+)"', html)
+    ]
+
+
+def test_it_draws_the_pictures_of_the_web_pages_as_svg_images(
+    cast: Cast, zhao_case: KmsCase
+) -> None:
+    html = plan_services.plan_html(_request(zhao_case, cast))
+    pictures = _pictures(html)
+
+    assert "<svg" not in html
+    # Family tree, asset structure, money flow and the one proposal's structure.
+    assert len(pictures) == 4
+    assert all(p.startswith("<svg") and p.endswith("</svg>") for p in pictures)
+    assert re.findall(r'<img class="svg-picture" alt="([^"]+)"', html) == [
+        "家系图",
+        "资产结构",
+        "资金流向",
+    ]
+    assert '<img class="svg-picture structure" alt="保单架构"' in html
+    assert "赵立新" in pictures[0] and "示例信托有限公司" in pictures[3]
+
+
 def test_it_sets_the_cjk_font_on_every_svg_text(cast: Cast, zhao_case: KmsCase) -> None:
     html = plan_services.plan_html(_request(zhao_case, cast))
-    texts = re.findall(r"<text\b[^>]*>", html)
+    texts = re.findall(r"<text\b[^>]*>", "".join(_pictures(html)))
 
     # The family tree, asset structure, money flow and policy structure all have text.
     assert len(texts) > 20

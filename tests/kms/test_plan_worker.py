@@ -119,6 +119,24 @@ def test_a_duplicate_delivery_renders_once_into_one_file(
     assert PlanDocument.objects.filter(client=zhao_case.client).count() == 1
 
 
+def test_pool_processes_start_with_the_renderer_already_loaded(
+    private_root: Path, stopper: list[CeleryWorker]
+) -> None:
+    # The worker's main process loads WeasyPrint and the fonts before it forks its pool
+    # (advisor_crm/celery.py), so no plan pays for that, not even the first one.
+    worker = _worker(private_root, "--pool=prefork", "--concurrency=2").start()
+    stopper.append(worker)
+    assert worker.process is not None
+    main = worker.process.pid
+    children = Path(f"/proc/{main}/task/{main}/children").read_text().split()
+
+    assert len(children) == 2
+    for pid in [main, *children]:
+        maps = Path(f"/proc/{pid}/maps").read_text()
+        assert "libpango-1.0" in maps, pid
+    assert "render_plan" not in worker.log.read_text().split("ready.", 1)[1]
+
+
 def test_a_failing_render_ends_failed_with_the_error_and_a_retry_works(
     zhao_case: KmsCase, private_root: Path, plan_root: Path, cast: Cast, stopper: list[CeleryWorker]
 ) -> None:

@@ -1,0 +1,101 @@
+"""Two fixes to the libraries behind the plan PDF that cut its render time.
+
+Rendering a plan is CPU-bound and almost all of it happens in WeasyPrint, so these
+target two places where the libraries do far more work than the output needs. Neither
+changes what is drawn: a test renders with and without them and compares the pages.
+Both are installed once per process by `install()`, which render_pdf calls.
+
+1. SVG labels shaped as one run. WeasyPrint 70 draws every SVG `<text>` code point
+   by code point, so that each glyph may take its own `x`, `y`, `dx`, `dy` or
+   `rotate`: one Pango layout per letter. The plan's pictures (family tree, asset
+   structure, money flow, policy structures) carry about a thousand letters of
+   labels. Our labels never place letters one by one, and for such text the
+   WeasyPrint maintainers propose shaping the whole text at once
+   (https://github.com/Kozea/WeasyPrint/issues/2249, PR #2754, unreleased). We do
+   that without copying WeasyPrint's code: a label needing no per-letter placement
+   reaches WeasyPrint's own `text` as a string that iterates as a single "letter",
+   so its letter loop lays the label out once. Anything else (several coordinates,
+   dx, dy, rotate, letter-spacing, textLength, textPath) takes the original path.
+
+2. The HTML tokenizer's regex cache. tinyhtml5 2.1 caches the regex of each
+   `chars_until` character set, but a chained assignment stores it under the regex
+   instead of the character set, so every call rebuilds and looks up its pattern
+   again: half of the time spent parsing a plan. A dict that builds a missing entry
+   itself makes the lookup hit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+# Attributes that place or stretch single glyphs: text carrying any of them keeps
+# WeasyPrint's letter-by-letter drawing.
+_PER_LETTER = ("dx", "dy", "rotate", "textLength")
+_ONE_RUN_TAGS = ("text", "tspan", "a")
+
+_svg_text: Callable[..., Any] | None = None
+
+
+class OneRun(str):
+    """A string that WeasyPrint's letter loop sees as a single letter."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> Iterator[str]:
+        yield str(self)
+
+
+def _one_value(value: str | None) -> bool:
+    return value is None or len(value.replace(",", " ").split()) <= 1
+
+
+def placed_as_one_run(node: Any) -> bool:
+    """True for SVG text that no attribute asks to place letter by letter."""
+    if node.tag not in _ONE_RUN_TAGS or not node.text:
+        return False
+    attributes = node.attrib
+    if any(name in attributes for name in _PER_LETTER):
+        return False
+    if node.get("letter-spacing") not in (None, "", "0", "normal"):
+        return False
+    return _one_value(attributes.get("x")) and _one_value(attributes.get("y"))
+
+
+def _draw_svg_text(svg: Any, node: Any, font_size: float) -> Any:
+    if not isinstance(node.text, OneRun) and placed_as_one_run(node):
+        node._etree_node.text = OneRun(node.text)
+    assert _svg_text is not None
+    return _svg_text(svg, node, font_size)
+
+
+class _CharactersUntilRegex(dict[tuple[Any, bool], re.Pattern[str]]):
+    """tinyhtml5's chars_until cache, filling itself on a miss (see the module doc)."""
+
+    def __missing__(self, key: tuple[Any, bool]) -> re.Pattern[str]:
+        characters, opposite = key
+        # The same pattern tinyhtml5 builds: a run of the characters (opposite) or
+        # of anything but them.
+        escaped = "".join(f"\\x{ord(character):02x}" for character in characters)
+        pattern = re.compile(f"[{'' if opposite else '^'}{escaped}]+")
+        self[key] = pattern
+        return pattern
+
+
+def install() -> None:
+    """Install both fixes in this process (idempotent)."""
+    global _svg_text
+    if _svg_text is not None:
+        return
+    import tinyhtml5.inputstream
+    import weasyprint.svg
+
+    tinyhtml5.inputstream.characters_until_regex = _CharactersUntilRegex()  # type: ignore[attr-defined]
+    _svg_text = weasyprint.svg.text
+    # The SVG drawer recognises text nodes by comparing TAGS entries with its `text`
+    # global, so both must name the same function.
+    weasyprint.svg.text = _draw_svg_text
+    for tag, handler in list(weasyprint.svg.TAGS.items()):
+        if handler is _svg_text:
+            weasyprint.svg.TAGS[tag] = _draw_svg_text

@@ -1,0 +1,235 @@
+"""The two library fixes that speed up plan rendering change nothing that is drawn.
+
+kms.pdf_speedups shapes simple SVG labels as one run instead of letter by letter, and
+repairs the HTML tokenizer's regex cache. Both are installed for the whole test
+process once a plan renders, so the reference renders here run in a fresh Python
+without them, and the pages are compared through poppler: words and their places,
+and the pixels.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+import tinyhtml5
+import tinyhtml5.inputstream
+import weasyprint.text.line_break
+from django.template import Context, Template
+from PIL import Image, ImageChops
+from weasyprint import HTML
+
+from kms import pdf_speedups, plan_services
+from kms.models import KmsCase
+from kms.templatetags.kms_extras import svg_as_image
+from tests.conftest import Cast
+
+ROOT = Path(__file__).resolve().parents[2]
+FONT = "font-family=\"'Noto Sans CJK SC'\""
+
+# Labels as the pictures draw them: centred, bold, in tspans (the asset legend), and
+# one label that places its letters itself and must keep WeasyPrint's own path.
+SVG = f"""<svg xmlns="http://www.w3.org/2000/svg" width="420" height="160" {FONT}>
+<rect x="10" y="10" width="120" height="40" fill="#d6e8f5"/>
+<text x="70" y="70" text-anchor="middle" {FONT} font-size="13" font-weight="700">周明德</text>
+<text x="70" y="90" text-anchor="middle" {FONT} font-size="11">客户本人 · 58岁</text>
+<text x="160" y="30" {FONT} font-size="11"><tspan fill="#d9534f">■</tspan> 房产 2500万元 (41%)
+<tspan fill="#3d8fc4">■</tspan> 现金 800万元</text>
+<text x="160" y="60 64 68" dx="0 3 6" {FONT} font-size="11">逐字</text>
+<text x="400" y="120" text-anchor="end" {FONT} font-size="12">年缴保费 50万元</text>
+</svg>"""
+PAGE = f'<html><body style="margin: 0"><p {FONT}>方案</p>{SVG}<img src="x.svg"></body></html>'
+
+
+WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+)
+
+
+def _words(pdf: Path) -> list[tuple[str, tuple[float, ...]]]:
+    out = subprocess.run(["pdftotext", "-bbox", pdf, "-"], check=True, capture_output=True)
+    return [
+        (text, tuple(float(v) for v in box))
+        for *box, text in WORD.findall(out.stdout.decode())
+    ]
+
+
+def _pages(pdf: Path) -> list[Image.Image]:
+    subprocess.run(["pdftoppm", "-r", "150", "-png", pdf, pdf.with_suffix("")], check=True)
+    return [Image.open(page).convert("L") for page in sorted(pdf.parent.glob(f"{pdf.stem}-*.png"))]
+
+
+def assert_drawn_alike(faster: bytes, reference: bytes, tmp_path: Path) -> None:
+    """The same words at the same places, the same pixels up to anti-aliasing.
+
+    A label shaped as a whole gets the font's kerning between its letters, so a glyph
+    may sit a few hundredths of a point away from where it stood alone: that shows as
+    grey levels at a glyph's edge, not as anything a reader could see.
+    """
+    paths = tmp_path / "faster.pdf", tmp_path / "reference.pdf"
+    paths[0].write_bytes(faster)
+    paths[1].write_bytes(reference)
+    words, reference_words = _words(paths[0]), _words(paths[1])
+    assert [w for w, _ in words] == [w for w, _ in reference_words]
+    for (word, box), (_, reference_box) in zip(words, reference_words, strict=True):
+        assert max(abs(a - b) for a, b in zip(box, reference_box, strict=True)) < 0.05, word
+    pages, reference_pages = _pages(paths[0]), _pages(paths[1])
+    assert len(pages) == len(reference_pages)
+    for number, (page, reference_page) in enumerate(zip(pages, reference_pages), 1):
+        histogram = ImageChops.difference(page, reference_page).histogram()
+        changed = sum(histogram[32:])
+        assert not any(histogram[128:]), f"page {number}"
+        assert changed < page.width * page.height / 5000, f"page {number}: {changed} pixels"
+
+
+def _render_without_speedups(html: str, tmp_path: Path) -> bytes:
+    source, out = tmp_path / "page.html", tmp_path / "reference.pdf"
+    source.write_text(html)
+    script = textwrap.dedent(
+        f"""
+        from pathlib import Path
+        from weasyprint import HTML
+        source = Path({str(source)!r})
+        html = source.read_text(encoding="utf-8")
+        HTML(string=html, base_url=str(source.parent) + "/").write_pdf({str(out)!r})
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=ROOT)
+    return out.read_bytes()
+
+
+def test_svg_labels_are_drawn_exactly_as_without_the_speedups(tmp_path: Path) -> None:
+    (tmp_path / "x.svg").write_text(SVG)
+    reference = _render_without_speedups(PAGE, tmp_path)
+
+    pdf_speedups.install()
+    faster = HTML(string=PAGE, base_url=str(tmp_path) + "/").write_pdf()
+
+    assert faster is not None
+    assert_drawn_alike(faster, reference, tmp_path)
+
+
+@pytest.fixture
+def plan_html(cast: Cast, zhao_case: KmsCase) -> str:
+    document = plan_services.plan_request(case=zhao_case, user=cast.advisor)
+    return plan_services.plan_html(document)
+
+
+def test_the_plan_pages_are_drawn_exactly_as_without_the_speedups(
+    tmp_path: Path, plan_html: str
+) -> None:
+    # The stylesheet, tables, running header and footer and pictures of Mr Zhao's plan.
+    html = plan_html
+    reference = _render_without_speedups(html, tmp_path)
+
+    pdf_speedups.install()
+    faster = HTML(string=html, base_url=str(ROOT)).write_pdf()
+
+    assert faster is not None
+    assert_drawn_alike(faster, reference, tmp_path)
+
+
+def test_a_simple_label_is_laid_out_once_not_letter_by_letter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pdf_speedups.install()
+    texts: list[str] = []
+    split_first_line = weasyprint.text.line_break.split_first_line
+
+    def spy(text: str, *args: Any, **kwargs: Any) -> Any:
+        texts.append(text)
+        return split_first_line(text, *args, **kwargs)
+
+    # WeasyPrint's SVG text imports split_first_line from this module on every call.
+    monkeypatch.setattr(weasyprint.text.line_break, "split_first_line", spy)
+    HTML(string=f"<body>{SVG}</body>").write_pdf()
+
+    assert "周明德" in texts and "年缴保费 50万元" in texts
+    assert "周" not in texts
+    # The label with its own letter positions still goes letter by letter.
+    assert "逐" in texts and "字" in texts
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        ('<text x="1" y="2">周明德</text>', True),
+        ('<text x="1" y="2" text-anchor="middle" font-weight="700">周明德</text>', True),
+        ('<text x="1 5" y="2">周明德</text>', False),
+        ('<text x="1" y="2" dx="0 1">周明德</text>', False),
+        ('<text x="1" y="2" rotate="10">周明德</text>', False),
+        ('<text x="1" y="2" textLength="40">周明德</text>', False),
+        ('<text x="1" y="2" letter-spacing="2">周明德</text>', False),
+        ('<text x="1" y="2" letter-spacing="0">周明德</text>', True),
+        ('<text x="1" y="2"></text>', False),
+    ],
+)
+def test_which_labels_are_placed_as_one_run(markup: str, expected: bool) -> None:
+    from cssselect2 import ElementWrapper
+    from weasyprint.svg import Node
+
+    root = ElementWrapper.from_xml_root(
+        ElementTree.fromstring(f'<svg xmlns="http://www.w3.org/2000/svg">{markup}</svg>')
+    )
+    node = Node(next(root.iter_children()), [])
+
+    assert pdf_speedups.placed_as_one_run(node) is expected
+
+
+class _CountingCache(dict[Any, Any]):
+    """tinyhtml5's cache as it ships (a plain dict), counting its misses."""
+
+    misses = 0
+
+    def __getitem__(self, key: Any) -> Any:
+        try:
+            return super().__getitem__(key)
+        except KeyError:
+            self.misses += 1
+            raise
+
+
+def test_the_tokenizer_cache_keeps_one_regex_per_character_set(
+    monkeypatch: pytest.MonkeyPatch, plan_html: str
+) -> None:
+    html = plan_html
+    shipped = _CountingCache()
+    monkeypatch.setattr(tinyhtml5.inputstream, "characters_until_regex", shipped)
+    parsed_before = ElementTree.tostring(tinyhtml5.parse(html))
+    monkeypatch.undo()
+
+    pdf_speedups.install()
+    cache = tinyhtml5.inputstream.characters_until_regex  # type: ignore[attr-defined]
+    parsed = ElementTree.tostring(tinyhtml5.parse(html))
+    entries = dict(cache)
+    ElementTree.tostring(tinyhtml5.parse(html))
+
+    assert parsed == parsed_before
+    # As shipped, the chained assignment files each pattern under the pattern itself,
+    # so every lookup misses; repaired, there is one entry per character set.
+    assert shipped.misses > 500
+    assert 0 < len(entries) < 20 and dict(cache) == entries
+
+
+def test_an_svg_picture_becomes_an_image_with_its_label() -> None:
+    template = Template(
+        "{% load kms_extras %}{% svg_image %} "
+        '<svg xmlns="http://www.w3.org/2000/svg" class="svg-picture" width="10" height="10" '
+        'role="img" aria-label="家系图"><text>{{ name }}</text></svg>{% endsvg_image %}'
+    )
+
+    html = template.render(Context({"name": "周&明"}))
+
+    assert html.startswith('<img class="svg-picture" alt="家系图" src="data:image/svg+xml;base64,')
+    assert "<svg" not in html
+
+
+def test_anything_but_one_svg_passes_through_unchanged() -> None:
+    assert svg_as_image("  <p>没有图片</p> ") == "<p>没有图片</p>"
+    assert svg_as_image("") == ""
