@@ -1,3 +1,4 @@
+import gc
 import os
 from typing import Any
 
@@ -22,3 +23,7 @@ def _warm_up_plan_renderer(**kwargs: Any) -> None:
     from kms.plan_services import renderer_warm_up
 
     renderer_warm_up()
+    # What is loaded now lives as long as the process: frozen, Python's collector no
+    # longer walks it in the pool processes (nor dirties their shared pages doing so).
+    gc.collect()
+    gc.freeze()

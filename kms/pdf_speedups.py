@@ -91,7 +91,7 @@ def install() -> None:
     import tinyhtml5.inputstream
     import weasyprint.svg
 
-    tinyhtml5.inputstream.characters_until_regex = _CharactersUntilRegex()  # type: ignore[attr-defined]
+    tinyhtml5.inputstream.characters_until_regex = _CharactersUntilRegex()
     _svg_text = weasyprint.svg.text
     # The SVG drawer recognises text nodes by comparing TAGS entries with its `text`
     # global, so both must name the same function.

@@ -55,8 +55,7 @@ WORD = re.compile(
 def _words(pdf: Path) -> list[tuple[str, tuple[float, ...]]]:
     out = subprocess.run(["pdftotext", "-bbox", pdf, "-"], check=True, capture_output=True)
     return [
-        (text, tuple(float(v) for v in box))
-        for *box, text in WORD.findall(out.stdout.decode())
+        (text, tuple(float(v) for v in box)) for *box, text in WORD.findall(out.stdout.decode())
     ]
 
 
@@ -81,7 +80,7 @@ def assert_drawn_alike(faster: bytes, reference: bytes, tmp_path: Path) -> None:
         assert max(abs(a - b) for a, b in zip(box, reference_box, strict=True)) < 0.05, word
     pages, reference_pages = _pages(paths[0]), _pages(paths[1])
     assert len(pages) == len(reference_pages)
-    for number, (page, reference_page) in enumerate(zip(pages, reference_pages), 1):
+    for number, (page, reference_page) in enumerate(zip(pages, reference_pages, strict=True), 1):
         histogram = ImageChops.difference(page, reference_page).histogram()
         changed = sum(histogram[32:])
         assert not any(histogram[128:]), f"page {number}"
@@ -205,7 +204,7 @@ def test_the_tokenizer_cache_keeps_one_regex_per_character_set(
     monkeypatch.undo()
 
     pdf_speedups.install()
-    cache = tinyhtml5.inputstream.characters_until_regex  # type: ignore[attr-defined]
+    cache = tinyhtml5.inputstream.characters_until_regex
     parsed = ElementTree.tostring(tinyhtml5.parse(html))
     entries = dict(cache)
     ElementTree.tostring(tinyhtml5.parse(html))

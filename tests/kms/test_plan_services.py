@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import gc
 import hashlib
 import re
 import subprocess
@@ -791,3 +792,34 @@ def test_the_plan_storage_has_no_url(
         storages["plans"].url(document.file.name)
     with pytest.raises(ValueError):
         document.file.url  # noqa: B018
+
+
+def test_a_render_holds_off_full_garbage_collections_until_it_ends(
+    cast: Cast, zhao_case: KmsCase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = _request(zhao_case, cast)
+    # The HTML first, so that what is recorded below is WeasyPrint's work alone.
+    html = plan_services.plan_html(document)
+    monkeypatch.setattr(plan_services, "plan_html", lambda _: html)
+    plan_services.renderer_warm_up()  # WeasyPrint imported before, not while recording
+    generations: list[int] = []
+
+    def record(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            generations.append(info["generation"])
+
+    thresholds = gc.get_threshold()
+    # A full collection after every middle one, unless the render holds them off.
+    gc.set_threshold(700, 1, 1)
+    gc.callbacks.append(record)
+    try:
+        _, pages = plan_services.render_pdf(document)
+        assert gc.get_threshold() == (700, 1, 1)
+    finally:
+        gc.callbacks.remove(record)
+        gc.set_threshold(*thresholds)
+
+    assert pages > 10
+    assert generations.count(0) > 50 and generations.count(1) > 10
+    # One full collection, the one at the end that frees the render's cycles.
+    assert generations.count(2) == 1 and generations[-1] == 2
