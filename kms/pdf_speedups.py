@@ -16,6 +16,8 @@ Both are installed once per process by `install()`, which render_pdf calls.
    reaches WeasyPrint's own `text` as a string that iterates as a single "letter",
    so its letter loop lays the label out once. Anything else (several coordinates,
    dx, dy, rotate, letter-spacing, textLength, textPath) takes the original path.
+   `text` also shapes the whole label once more up front, to measure it; while it
+   draws a single-run label, that second identical shaping is served from a memo.
 
 2. The HTML tokenizer's regex cache. tinyhtml5 2.1 caches the regex of each
    `chars_until` character set, but a chained assignment stores it under the regex
@@ -27,6 +29,7 @@ Both are installed once per process by `install()`, which render_pdf calls.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -36,6 +39,9 @@ _PER_LETTER = ("dx", "dy", "rotate", "textLength")
 _ONE_RUN_TAGS = ("text", "tspan", "a")
 
 _svg_text: Callable[..., Any] | None = None
+_split_first_line: Callable[..., Any] | None = None
+# The shaped lines of the single-run label being drawn by this thread, or None.
+_label = threading.local()
 
 
 class OneRun(str):
@@ -64,10 +70,28 @@ def placed_as_one_run(node: Any) -> bool:
 
 
 def _draw_svg_text(svg: Any, node: Any, font_size: float) -> Any:
-    if not isinstance(node.text, OneRun) and placed_as_one_run(node):
-        node._etree_node.text = OneRun(node.text)
     assert _svg_text is not None
-    return _svg_text(svg, node, font_size)
+    if not isinstance(node.text, OneRun):
+        if not placed_as_one_run(node):
+            return _svg_text(svg, node, font_size)
+        node._etree_node.text = OneRun(node.text)
+    _label.lines = {}
+    try:
+        return _svg_text(svg, node, font_size)
+    finally:
+        _label.lines = None
+
+
+def _split_first_line_once(text: str, *args: Any, **kwargs: Any) -> Any:
+    assert _split_first_line is not None
+    lines = getattr(_label, "lines", None)
+    if lines is None or kwargs:
+        return _split_first_line(text, *args, **kwargs)
+    # Within one label the style and context are the same objects on every call.
+    key = (str(text), *args[2:])
+    if key not in lines:
+        lines[key] = _split_first_line(text, *args)
+    return lines[key]
 
 
 class _CharactersUntilRegex(dict[tuple[Any, bool], re.Pattern[str]]):
@@ -85,11 +109,17 @@ class _CharactersUntilRegex(dict[tuple[Any, bool], re.Pattern[str]]):
 
 def install() -> None:
     """Install both fixes in this process (idempotent)."""
-    global _svg_text
+    global _svg_text, _split_first_line
     if _svg_text is not None:
         return
     import tinyhtml5.inputstream
     import weasyprint.svg
+    import weasyprint.text.line_break
+
+    # Only WeasyPrint's SVG `text` looks this function up at call time; the HTML
+    # layout imported it by name and keeps the original.
+    _split_first_line = weasyprint.text.line_break.split_first_line
+    weasyprint.text.line_break.split_first_line = _split_first_line_once
 
     tinyhtml5.inputstream.characters_until_regex = _CharactersUntilRegex()
     _svg_text = weasyprint.svg.text
