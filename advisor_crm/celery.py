@@ -1,4 +1,3 @@
-import gc
 import os
 from typing import Any
 
@@ -17,13 +16,9 @@ app.autodiscover_tasks()
 @worker_init.connect
 def _warm_up_plan_renderer(**kwargs: Any) -> None:
     # Runs in the worker's main process before it forks the pool (and after Celery's
-    # Django fixup, connected first, has set Django up). Loading WeasyPrint and its
-    # fonts takes about a second; done here, every pool process starts with it, also
-    # those that replace a process recycled after CELERY_WORKER_MAX_TASKS_PER_CHILD.
+    # Django fixup, connected first, has set Django up). Done here, every pool process
+    # starts with WeasyPrint and the fonts loaded, also those that replace a process
+    # recycled after CELERY_WORKER_MAX_TASKS_PER_CHILD.
     from kms.plan_services import renderer_warm_up
 
     renderer_warm_up()
-    # What is loaded now lives as long as the process: frozen, Python's collector no
-    # longer walks it in the pool processes (nor dirties their shared pages doing so).
-    gc.collect()
-    gc.freeze()

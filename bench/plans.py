@@ -109,7 +109,7 @@ def wait_until_ready(ids: list[int], timeout: float) -> float:
             raise SystemExit(f"a plan failed: {failed[0]}")
         if not pending.exists():
             return time.monotonic()
-        time.sleep(0.05)
+        time.sleep(0.1)
     raise SystemExit("the worker did not finish in time")
 
 
@@ -132,7 +132,10 @@ def main() -> None:
         f"{case.items.count()} proposals"
     )
 
-    render_once(case, advisor)  # warm-up: fonts, templates, connections
+    # Ready as a worker is before it forks its pool (fonts loaded, what is loaded
+    # frozen), so that the one-process reference renders like a pool process does.
+    plan_services.renderer_warm_up()
+    render_once(case, advisor)  # warm-up: templates, connections
     samples, document = [], None
     for _ in range(args.repeat):
         seconds, document = render_once(case, advisor)

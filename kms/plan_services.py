@@ -206,11 +206,19 @@ _WARM_UP_HTML = (
 
 
 def renderer_warm_up() -> None:
-    """Import WeasyPrint, install the speed-ups and load the fonts (for worker start-up)."""
+    """Ready this process to render many plans: for a worker before it forks its pool.
+
+    Imports WeasyPrint, installs the speed-ups and loads the fonts (about a second),
+    then freezes what is loaded: it lives as long as the process, and frozen, Python's
+    collector no longer walks it (nor, in forked pool processes, dirties the pages
+    they share with their parent by doing so).
+    """
     from weasyprint import HTML
 
     pdf_speedups.install()
     HTML(string=_WARM_UP_HTML).write_pdf()
+    gc.collect()
+    gc.freeze()
 
 
 def _plan_storage_save(document: PlanDocument, pdf: bytes) -> str:
