@@ -11,6 +11,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
+from unicodedata import east_asian_width
 
 from django.db import models
 from django.utils import timezone
@@ -427,6 +429,26 @@ def asset_structure(kyc: Kyc) -> AssetStructure:
     )
 
 
+def text_width(text: str, font_size: float) -> float:
+    """A generous estimate of how wide `text` is drawn in Noto Sans CJK, in user units.
+
+    Chinese characters and other wide ones take a full em; Latin letters, digits and
+    punctuation about half of one (0.6 errs on the wide side).
+    """
+    return sum(1.0 if east_asian_width(c) in ("W", "F") else 0.6 for c in text) * font_size
+
+
+@dataclass(frozen=True)
+class LabelPosition:
+    x: float
+    y: float
+    anchor: str  # SVG text-anchor
+    inside: bool  # white on the bar rather than dark beside it
+
+
+FLOW_LABEL_SIZE = 11
+
+
 @dataclass
 class FlowRow:
     label: str
@@ -439,15 +461,38 @@ class FlowRow:
     x2: float
     open_ended: bool
     color: str
+    # Where labels may go: right of the names column, left of the picture's edge.
+    left_limit: float = 0
+    right_limit: float = float("inf")
 
     @property
     def bar_width(self) -> float:
         return max(self.x2 - self.x1, 4)
 
     @property
-    def label_inside(self) -> bool:
-        # White text fits inside long bars only; short ones get dark text beside them.
-        return self.bar_width >= 170
+    def label_text(self) -> str:
+        return f"{self.amount_label} · {self.condition}" if self.condition else self.amount_label
+
+    @cached_property
+    def label_position(self) -> LabelPosition:
+        """Inside the bar if it is long enough, else beside it, else under it.
+
+        Beside means after the bar's end (past its arrow), or, when that would run off
+        the picture, before its start (past the lock of a kept control).
+        """
+        needed = text_width(self.label_text, FLOW_LABEL_SIZE)
+        baseline = self.y + 5
+        if needed + 12 <= self.bar_width:
+            return LabelPosition(self.x1 + 6, baseline, "start", inside=True)
+        after = self.x2 + 14
+        if after + needed <= self.right_limit:
+            return LabelPosition(after, baseline, "start", inside=False)
+        before = self.x1 - (22 if self.keep_control else 6)
+        if before - needed >= self.left_limit:
+            return LabelPosition(before, baseline, "end", inside=False)
+        # Under the bar, from its start or as far left as the label needs.
+        x = max(self.left_limit, min(self.x1, self.right_limit - needed))
+        return LabelPosition(x, self.y + 24, "start", inside=False)
 
 
 @dataclass
@@ -506,6 +551,8 @@ def money_flow(
                 x2=x_of(allocation.end_year or last),
                 open_ended=allocation.end_year is None,
                 color=PALETTE[index % len(PALETTE)],
+                left_limit=label_width,
+                right_limit=label_width + plot_width + 40 - 4,
             )
         )
     step = 5 if span > 15 else (2 if span > 6 else 1)

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from decimal import Decimal
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -422,3 +423,60 @@ def test_it_labels_shares_and_amounts(family: Family) -> None:
     labels = {r.label: r.amount_label for r in flow.rows}
     assert labels[family.people["first_daughter"].name] == "10% of wealth"
     assert labels[family.people["son"].name] == "100.0k a year"
+
+
+def _row(x1: float, x2: float, amount: str, condition: str = "", keep: bool = False) -> Any:
+    return pictures.FlowRow(
+        label="赵可欣", purpose="婚嫁", amount_label=amount, condition=condition,
+        keep_control=keep, y=100, x1=x1, x2=x2, open_ended=False, color="#3d8fc4",
+        left_limit=190, right_limit=746,
+    )  # fmt: skip
+
+
+def _extent(row: Any) -> tuple[float, float]:
+    position = row.label_position
+    width = pictures.text_width(row.label_text, pictures.FLOW_LABEL_SIZE)
+    start = position.x - width if position.anchor == "end" else position.x
+    return start, start + width
+
+
+def test_a_flow_label_goes_inside_a_bar_long_enough_for_it() -> None:
+    row = _row(200, 600, "每年 10万")
+
+    assert row.label_position == pictures.LabelPosition(206, 105, "start", inside=True)
+
+
+def test_a_flow_label_goes_after_a_short_bar_while_it_fits_there() -> None:
+    row = _row(200, 260, "每年 10万", "结婚时")
+
+    assert row.label_position == pictures.LabelPosition(274, 105, "start", inside=False)
+
+
+def test_a_flow_label_at_the_right_edge_goes_before_the_bar_past_its_lock() -> None:
+    # Mr Zhao's daughter: a share from 2045 on, whose label ran off the page.
+    row = _row(650, 710, "财富的 20%", "结婚时满 25 岁且完成学业", keep=True)
+
+    position = row.label_position
+    assert (position.x, position.anchor, position.inside) == (628, "end", False)
+    assert _extent(row)[0] >= 190 and _extent(row)[1] <= 628
+
+
+def test_a_flow_label_with_no_room_beside_its_bar_goes_under_it() -> None:
+    row = _row(400, 700, "财富的 20%", "结婚时满二十五岁并且已经完成全部学业而且身体健康")
+
+    position = row.label_position
+    assert position.y == 124 and position.anchor == "start" and not position.inside
+    assert _extent(row)[0] >= 190 and _extent(row)[1] <= 746
+
+
+def test_every_flow_label_of_a_household_stays_inside_the_picture(family: Family) -> None:
+    flow = pictures.money_flow(kyc_load(client=family.client))
+
+    for row in flow.rows:
+        start, end = _extent(row)
+        assert flow.axis_x <= start and end <= flow.width, row.label
+
+
+def test_wide_characters_count_a_full_em_and_narrow_ones_less() -> None:
+    assert pictures.text_width("结婚时", 10) == 30
+    assert pictures.text_width("20%", 10) == pytest.approx(18)

@@ -38,7 +38,7 @@ from kms.models import (
 )
 from kms.storage import AtomicFileSystemStorage
 from tests.conftest import Cast
-from tests.factories import make_case
+from tests.factories import make_asset, make_case
 
 # Fixtures ----------------------------------------------------------------------------
 
@@ -269,6 +269,7 @@ class RenderedPlan:
 
     text: str
     fonts: str
+    boxes: str  # pdftotext -bbox: each page's size and each word's box, in points
     page_count: int
     advisor: str
     findings: list[str]
@@ -299,6 +300,9 @@ def zhao_pdf(request: pytest.FixtureRequest) -> RenderedPlan:
             fonts=subprocess.run(
                 ["pdffonts", path], capture_output=True, text=True, check=True
             ).stdout,
+            boxes=subprocess.run(
+                ["pdftotext", "-bbox", path, "-"], capture_output=True, text=True, check=True
+            ).stdout,
             page_count=document.page_count,
             advisor=str(cast.advisor.display_name),
             findings=findings,
@@ -313,6 +317,22 @@ def test_the_pdf_names_the_client_and_his_amounts_in_yuan_and_wan(zhao_pdf: Rend
     # Sum assured 500万元（5,000,000元）, annual premium 17.5万元（175,000元）.
     assert "5,000,000" in text and "500万" in text
     assert "175,000" in text and "17.5万" in text
+
+
+def test_every_word_of_the_pdf_stays_within_the_page_margins(zhao_pdf: RenderedPlan) -> None:
+    margin = 18 / 25.4 * 72  # the stylesheet's 18 mm left and right, in points
+    pages = re.findall(
+        r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', zhao_pdf.boxes, re.S
+    )
+    word = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">')
+
+    assert len(pages) == zhao_pdf.page_count
+    for number, (width, height, words) in enumerate(pages, 1):
+        boxes = [tuple(map(float, box)) for box in word.findall(words)]
+        assert boxes, f"page {number} has no text"
+        for x_min, y_min, x_max, y_max in boxes:
+            assert margin - 0.5 <= x_min and x_max <= float(width) - margin + 0.5, number
+            assert y_min >= 0 and y_max <= float(height), number
 
 
 def test_the_pdf_names_every_beneficiary(zhao_pdf: RenderedPlan) -> None:
@@ -826,3 +846,27 @@ def test_a_render_holds_off_full_garbage_collections_until_it_ends(
     assert generations.count(0) > 50 and generations.count(1) > 10
     # One full collection, the one at the end that frees the render's cycles.
     assert generations.count(2) == 1 and generations[-1] == 2
+
+
+def test_a_long_table_runs_over_pages_with_its_header_and_its_total_once(
+    cast: Cast, zhao_case: KmsCase, tmp_path: Path
+) -> None:
+    # Thirty more deposits make the asset table of the appendix run over two pages.
+    for number in range(30):
+        make_asset(client=zhao_case.client, description=f"定期存款{number + 1}号")
+    document = _request(zhao_case, cast)
+
+    pdf, _ = plan_services.render_pdf(document)
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", path, "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = [p for p in text.split("\f") if "定期存款" in p]
+
+    assert len(pages) >= 2
+    # The column headings start every page of the table; the total closes it once.
+    assert all("持有方式" in page for page in pages)
+    totals = [line for line in text.splitlines() if line.strip().startswith("合计")]
+    assert len(totals) == 2  # the premium summary's and the assets'
+    assert "4530万元" in totals[-1] and "定期存款30号" in pages[-1]
