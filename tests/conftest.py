@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.test import Client as HttpClient
 from pytest_django import Settings
+from pytest_django.plugin import DjangoDbBlocker
 
 from advisor_crm.accounts.models import Role, User
 from clients.models import Client
@@ -203,3 +204,26 @@ def celery_worker(transactional_db: None, django_db_blocker: object) -> Iterator
         yield worker
     finally:
         worker.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_sessions_at_teardown(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker
+) -> Iterator[None]:
+    """End the test database's other sessions before pytest-django drops it.
+
+    A browser journey followed by a database test leaves the pytest process with a
+    second, idle connection that Django's close_all no longer reaches, and dropping
+    the database then fails with "being accessed by other users". Set up after
+    django_db_setup, this is torn down before it.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
