@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import re
 from decimal import Decimal
+from html import unescape
 from typing import Any
 
 from django import template
@@ -86,7 +87,8 @@ def svg_as_image(markup: str) -> str:
     if not (markup.startswith("<svg") and markup.endswith("</svg>")):
         return markup
     opening = markup[: markup.index(">")]
-    attributes = dict(_SVG_ATTRIBUTE.findall(opening))
+    # The values are escaped in the markup; format_html escapes them once again.
+    attributes = {name: unescape(value) for name, value in _SVG_ATTRIBUTE.findall(opening)}
     data = base64.b64encode(markup.encode()).decode("ascii")
     return format_html(
         '<img class="{}" alt="{}" src="data:image/svg+xml;base64,{}">',

@@ -229,6 +229,12 @@ def test_an_svg_picture_becomes_an_image_with_its_label() -> None:
     assert "<svg" not in html
 
 
+def test_an_escaped_label_is_escaped_once_in_the_image() -> None:
+    html = svg_as_image('<svg class="a" aria-label="Mr Zhao&#x27;s &amp; family"></svg>')
+
+    assert 'alt="Mr Zhao&#x27;s &amp; family"' in html
+
+
 def test_anything_but_one_svg_passes_through_unchanged() -> None:
     assert svg_as_image("  <p>没有图片</p> ") == "<p>没有图片</p>"
     assert svg_as_image("") == ""
