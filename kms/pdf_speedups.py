@@ -42,6 +42,9 @@ _svg_text: Callable[..., Any] | None = None
 _split_first_line: Callable[..., Any] | None = None
 # The shaped lines of the single-run label being drawn by this thread, or None.
 _label = threading.local()
+# Two first renders at once (threads of the embedded web server) must not both patch:
+# the second would take the first one's wrapper for WeasyPrint's function.
+_installing = threading.Lock()
 
 
 class OneRun(str):
@@ -109,9 +112,13 @@ class _CharactersUntilRegex(dict[tuple[Any, bool], re.Pattern[str]]):
 
 def install() -> None:
     """Install both fixes in this process (idempotent)."""
+    with _installing:
+        if _svg_text is None:
+            _install()
+
+
+def _install() -> None:
     global _svg_text, _split_first_line
-    if _svg_text is not None:
-        return
     import tinyhtml5.inputstream
     import weasyprint.svg
     import weasyprint.text.line_break

@@ -39,6 +39,7 @@ from clients.models import (
     ExistingPolicy,
     PolicyStatus,
     WealthStratum,
+    age_on,
 )
 from clients.reference import INDUSTRY_CHOICES
 
@@ -94,10 +95,7 @@ def _age_sql(as_of: dt.date) -> Expression:
 
 
 def _age_python(client: Client, facts: ClientFacts, as_of: dt.date) -> int | None:
-    if client.birth_date is None:
-        return None
-    passed = (client.birth_date.month, client.birth_date.day) <= (as_of.month, as_of.day)
-    return as_of.year - client.birth_date.year - (0 if passed else 1)
+    return None if client.birth_date is None else age_on(client.birth_date, as_of)
 
 
 def _in_force() -> Any:

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advisor_crm.accounts.models import Role, User
-from clients.models import Client
+from clients.models import Client, age_on
 from clients.money import format_yuan
 from clients.templatetags.clients_extras import label_of
 from scoring.explain import Explanation, explain
@@ -193,11 +193,7 @@ def p100_rows(
                 tier=entry.tier or "—",
                 score=str(entry.score),
                 # Client.age, with today read once for the list.
-                age="—"
-                if born is None
-                else str(
-                    today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-                ),
+                age="—" if born is None else str(age_on(born, today)),
                 annual_income=format_yuan(entry.annual_income),
                 industry=label(entry, "industry") or "—",
                 cvm_stage=label(entry, "cvm_stage"),

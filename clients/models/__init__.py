@@ -10,6 +10,7 @@ from clients.models.client import (
     Source,
     Tag,
     WealthStratum,
+    age_on,
 )
 from clients.models.kyc import (
     GENERATION,
@@ -45,5 +46,5 @@ __all__ = [
     "Education", "Enterprise", "ExistingPolicy", "Gender", "Holding", "Household", "IncomeKind",
     "IncomeSource", "Liability", "LiabilityKind", "MaritalProperty", "MaritalStatus", "Person",
     "PersonLink", "Place", "PolicyBeneficiary", "PolicyStatus", "ProductType", "Relationship",
-    "SensitiveAccess", "SensitiveConsent", "Source", "Tag", "WealthStratum",
+    "SensitiveAccess", "SensitiveConsent", "Source", "Tag", "WealthStratum", "age_on",
 ]  # fmt: skip

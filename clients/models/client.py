@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -99,6 +100,12 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def age_on(birth_date: dt.date, as_of: dt.date) -> int:
+    """Completed years on `as_of`: one fewer until the birthday of that year."""
+    had_birthday = (as_of.month, as_of.day) >= (birth_date.month, birth_date.day)
+    return as_of.year - birth_date.year - (0 if had_birthday else 1)
 
 
 class Client(models.Model):
@@ -234,11 +241,7 @@ class Client(models.Model):
 
     @property
     def age(self) -> int | None:
-        if self.birth_date is None:
-            return None
-        today = timezone.localdate()
-        had_birthday = (today.month, today.day) >= (self.birth_date.month, self.birth_date.day)
-        return today.year - self.birth_date.year - (0 if had_birthday else 1)
+        return None if self.birth_date is None else age_on(self.birth_date, timezone.localdate())
 
     @property
     def is_archived(self) -> bool:

@@ -336,9 +336,19 @@ def test_it_resumes_after_a_crash_without_scoring_anyone_twice(
 
     assert (job.status, job.done, job.error) == (JobStatus.DONE, 7, "")
     assert _scored_ids(version) == {client.pk for client, _expected in clients.values()}
-    per_client = Counter(
-        ScoreHistory.objects.filter(version=version).values_list("client_id", flat=True)
+    _assert_scored_once_as_expected(clients, version)
+
+
+def _assert_scored_once_as_expected(
+    clients: dict[str, Any], version: RuleSetVersion | None = None
+) -> None:
+    """Each client has its expected value and one history row (of version, if given)."""
+    history = (
+        ScoreHistory.objects.all()
+        if version is None
+        else ScoreHistory.objects.filter(version=version)
     )
+    per_client = Counter(history.values_list("client_id", flat=True))
     assert per_client == Counter({client.pk: 1 for client, _expected in clients.values()})
     for client, expected in clients.values():
         assert _value(client) == expected
@@ -376,10 +386,7 @@ def test_it_rescores_in_lanes_with_committed_data(
 
     assert sum(lanes.values()) == 4 and threading.current_thread().name not in lanes
     assert (job.status, job.done, job.last_pk == job.max_pk) == (JobStatus.DONE, 7, True)
-    for client, expected in clients.values():
-        assert _value(client) == expected
-    per_client = Counter(ScoreHistory.objects.values_list("client_id", flat=True))
-    assert per_client == Counter({client.pk: 1 for client, _expected in clients.values()})
+    _assert_scored_once_as_expected(clients)
 
 
 def test_it_commits_lanes_in_order_and_resumes_after_a_failed_batch(
@@ -414,10 +421,7 @@ def test_it_commits_lanes_in_order_and_resumes_after_a_failed_batch(
     job = services.rescore_run(job_id=job.pk, batch_size=2)
 
     assert (job.status, job.done, job.error) == (JobStatus.DONE, 7, "")
-    per_client = Counter(ScoreHistory.objects.values_list("client_id", flat=True))
-    assert per_client == Counter({client.pk: 1 for client, _expected in clients.values()})
-    for client, expected in clients.values():
-        assert _value(client) == expected
+    _assert_scored_once_as_expected(clients)
 
 
 def test_it_counts_referrals_and_policies_across_batches(cast: Cast) -> None:
