@@ -14,11 +14,14 @@ app.autodiscover_tasks()
 
 
 @worker_init.connect
-def _warm_up_plan_renderer(**kwargs: Any) -> None:
+def _warm_up(**kwargs: Any) -> None:
     # Runs in the worker's main process before it forks the pool (and after Celery's
     # Django fixup, connected first, has set Django up). Done here, every pool process
-    # starts with WeasyPrint and the fonts loaded, also those that replace a process
-    # recycled after CELERY_WORKER_MAX_TASKS_PER_CHILD.
-    from kms.plan_services import renderer_warm_up
+    # starts warm (kms: WeasyPrint and the fonts loaded), also those that replace a
+    # process recycled after CELERY_WORKER_MAX_TASKS_PER_CHILD. The hooks are named in
+    # settings.WORKER_WARM_UP, so that this module knows nothing of the apps above it.
+    from django.conf import settings
+    from django.utils.module_loading import import_string
 
-    renderer_warm_up()
+    for path in settings.WORKER_WARM_UP:
+        import_string(path)()

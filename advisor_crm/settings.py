@@ -94,8 +94,10 @@ INSTALLED_APPS = [
     "auditlog",
     "advisor_crm.accounts",
     "clients",
+    "kyc",
     "kms",
     "scoring",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -232,6 +234,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 50)
+# Called in a Celery worker's main process before it forks its pool (advisor_crm/celery.py).
+WORKER_WARM_UP = ["kms.plan_services.renderer_warm_up"]
 # A pool process whose resident memory passes this (KiB) is replaced after its task:
 # a plan render peaks near 250 MB, so this catches growth, not normal work.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 450_000)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include(auth_urlpatterns)),
     path("accounts/", include("advisor_crm.accounts.urls")),
     path("clients/", include("clients.urls")),
+    path("clients/", include("kyc.urls")),
     path("kms/", include("kms.urls")),
     path("", include("scoring.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

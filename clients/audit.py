@@ -1,9 +1,10 @@
-"""Change history of client and KYC data, recorded by django-auditlog.
+"""Change history of client records, recorded by django-auditlog.
 
 Every change to a registered model writes a LogEntry with the actor (set by the
 middleware from the logged-in user), the time and the before/after values. The
 client id goes into additional_data so that a client's whole history is one query.
-Sensitive values are masked completely: the history shows that they changed, never
+Higher apps register their own models the same way (kyc/audit.py), with
+mask_sensitive. Sensitive values are masked completely: the history shows that they changed, never
 what they were.
 """
 
@@ -31,27 +32,3 @@ def register() -> None:
         mask_callable=MASK,
         m2m_fields={"tags"},
     )
-    auditlog.register(
-        models.Person,
-        exclude_fields=["updated_at", "created_at"],
-        mask_fields=["health_notes"],
-        mask_callable=MASK,
-    )
-    auditlog.register(
-        models.Asset,
-        exclude_fields=["updated_at", "created_at"],
-        mask_fields=["account_details"],
-        mask_callable=MASK,
-    )
-    for model in (
-        models.PersonLink,
-        models.Enterprise,
-        models.Liability,
-        models.IncomeSource,
-        models.Household,
-        models.Allocation,
-        models.ExistingPolicy,
-        models.PolicyBeneficiary,
-        models.SensitiveConsent,
-    ):
-        auditlog.register(model, exclude_fields=["updated_at", "created_at"])

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from advisor_crm.accounts.models import User
+from clients import events
 from clients.models import Client, SensitiveAccess, Tag
 
 # Fields a client form may set directly; the ID number and tags go through their
@@ -64,7 +65,8 @@ def client_create(
     client.full_clean(exclude=["tags"])
     client.save()
     _tags_set(client, tag_names)
-    _score(client)
+    events.client_profile_saved.send(sender=Client, client=client)
+    events.facts_changed(client_ids=[client.pk, client.referred_by_id])
     return client
 
 
@@ -76,39 +78,42 @@ def client_update(
     id_number: str | None = None,
     tag_names: Iterable[str] | None = None,
 ) -> Client:
-    """Update the given fields; an id_number of None keeps the stored one."""
-    for field in PROFILE_FIELDS:
-        if field in data:
-            setattr(client, field, data[field])
+    """Update the given fields; an id_number of None keeps the stored one.
+
+    The referrer is read from the database first: a bound ModelForm has already
+    written the new one onto the instance, and the old referrer loses a referral.
+    """
+    previous_referrer_id = (
+        Client.objects.filter(pk=client.pk).values_list("referred_by_id", flat=True).get()
+    )
+    changed = [field for field in PROFILE_FIELDS if field in data]
+    for field in changed:
+        setattr(client, field, data[field])
     if id_number is not None:
         client.set_id_number(id_number)
+        changed += ["id_number_encrypted", "id_number_index"]
     client.full_clean(exclude=["tags"])
-    client.save()
+    client.save(update_fields=[*changed, "updated_at"])
     if tag_names is not None:
         _tags_set(client, tag_names)
-    _score(client)
+    events.client_profile_saved.send(sender=Client, client=client)
+    events.facts_changed(client_ids=[client.pk, previous_referrer_id, client.referred_by_id])
     return client
 
 
-def _score(client: Client) -> None:
-    # Scoring reads the client's facts; rescore this one client when they change.
-    from scoring.services import client_score_refresh
-
-    client_score_refresh(client_id=client.pk)
-    if client.referred_by_id:
-        # The referrer's referral count, and so their score, may have changed too.
-        client_score_refresh(client_id=client.referred_by_id)
-
-
+@transaction.atomic
 def client_archive(*, client: Client) -> Client:
     client.archived_at = timezone.now()
     client.save(update_fields=["archived_at", "updated_at"])
+    events.facts_changed(client_ids=[client.pk])
     return client
 
 
+@transaction.atomic
 def client_restore(*, client: Client) -> Client:
     client.archived_at = None
     client.save(update_fields=["archived_at", "updated_at"])
+    events.facts_changed(client_ids=[client.pk])
     return client
 
 

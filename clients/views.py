@@ -12,10 +12,7 @@ from advisor_crm.http import AuthenticatedRequest, client_ip
 from advisor_crm.pagination import InvalidCursor
 from clients import selectors, services
 from clients.forms import ClientFilterForm, ClientForm
-from kms.plan_selectors import plans_of_client
-from kms.selectors import cases_of
-from scoring.explain import explain_stored
-from scoring.selectors import score_history, score_of
+from clients.panels import panels_for
 
 
 def _filters_from(form: ClientFilterForm) -> selectors.ClientFilters:
@@ -82,19 +79,10 @@ def client_create(request: AuthenticatedRequest) -> HttpResponse:
 @require_GET
 def client_detail(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
     client = selectors.client_get_for_user(user=request.user, client_id=client_id)
-    value = score_of(client=client)
     context = {
         "client": client,
         "referrals": selectors.client_referrals(user=request.user, client=client),
-        "kms_cases": list(cases_of(client=client)),
-        "plans": list(plans_of_client(client)),
-        "value": value,
-        "explanation": (
-            explain_stored(value.version, value.score, value.tier, value.matched_rules)
-            if value and value.version
-            else None
-        ),
-        "score_history": list(score_history(client=client)),
+        "panels": panels_for(request, client),
     }
     return render(request, "clients/client_detail.html", context)
 

@@ -8,4 +8,6 @@ class KmsConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the signal that deletes a plan's file with its document.
-        from kms import plan_services  # noqa: F401
+        from kms import panels, plan_services  # noqa: F401
+
+        panels.register()

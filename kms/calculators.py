@@ -12,8 +12,8 @@ from decimal import Decimal, InvalidOperation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import AllocationPurpose, Person
 from kms.facts import Facts
+from kyc.models import AllocationPurpose, Person
 
 ZERO = Decimal(0)
 

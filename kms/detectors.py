@@ -22,10 +22,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from clients.models import AssetCategory, Holding, LiabilityKind, MaritalProperty, Place
 from kms.calculators import life_cover_need, main_earner, pension_gap
 from kms.facts import HEALTH_COVER_TYPES, Facts
 from kms.models import RiskCategory, Severity
+from kyc.models import AssetCategory, Holding, LiabilityKind, MaritalProperty, Place
 
 ZERO = Decimal(0)
 

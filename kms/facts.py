@@ -8,17 +8,16 @@ from functools import cached_property
 
 from django.utils import timezone
 
-from clients.kyc_selectors import Kyc
-from clients.models import (
+from kms.parameters import parameter_values
+from kyc.models import (
     ExistingPolicy,
     LiabilityKind,
     Person,
-    PolicyStatus,
     ProductType,
     Relationship,
 )
-from clients.pictures import parents_within_map
-from kms.parameters import parameter_values
+from kyc.pictures import parents_within_map
+from kyc.selectors import Kyc
 
 # Assets that can be turned into cash within this many days count as liquid.
 LIQUID_DAYS = 30
@@ -66,7 +65,7 @@ class Facts:
 
     @property
     def in_force_policies(self) -> list[ExistingPolicy]:
-        return [p for p in self.kyc.policies if p.status != PolicyStatus.LAPSED]
+        return [p for p in self.kyc.policies if p.is_in_force]
 
     def life_cover_on(self, person: Person) -> Decimal:
         return sum(

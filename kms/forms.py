@@ -5,8 +5,6 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from clients.kyc_forms import BaseBeneficiaryForm
-from clients.models import Person
 from clients.money import YuanField
 from kms.models import (
     CurrentSolution,
@@ -20,6 +18,8 @@ from kms.models import (
     SolutionKind,
     Weakness,
 )
+from kyc.forms import BaseBeneficiaryForm
+from kyc.models import Person
 
 
 class DismissForm(forms.Form):

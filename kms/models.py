@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Client, Person, ProductType
-from clients.models.kyc import BeneficiaryBase, money
+from clients.models import Client
+from kyc.models import BeneficiaryBase, Person, ProductType, money
 
 
 class Parameter(models.Model):

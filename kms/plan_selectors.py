@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from advisor_crm.accounts.models import User
-from clients import pictures
 from clients.models import Client
 from kms import selectors, structure, validation
 from kms.models import (
@@ -23,6 +22,7 @@ from kms.models import (
     RiskCategory,
     Step,
 )
+from kyc import pictures
 
 
 def plan_get_for_user(*, user: User, document_id: int) -> PlanDocument:

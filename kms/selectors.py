@@ -8,7 +8,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from advisor_crm.accounts.models import User
-from clients.kyc_selectors import kyc_load
 from clients.models import Client
 from kms import calculators, validation
 from kms.facts import Facts
@@ -21,6 +20,7 @@ from kms.models import (
     ProposalItem,
     Step,
 )
+from kyc.selectors import kyc_load
 
 STEPS = [Step.KNOW, Step.MAP, Step.SUGGEST, Step.REVIEW]
 

@@ -10,7 +10,6 @@ from django.db.models import Max
 from django.utils import timezone
 
 from advisor_crm.accounts.models import User
-from clients.kyc_selectors import kyc_load
 from clients.models import Client
 from kms import detectors
 from kms.facts import Facts
@@ -25,6 +24,7 @@ from kms.models import (
     Step,
 )
 from kms.parameters import SPECS_BY_KEY
+from kyc.selectors import kyc_load
 
 
 class CaseClosed(Exception):

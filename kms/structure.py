@@ -1,6 +1,6 @@
 """The policy-structure diagram of a proposal item: who pays, who is insured, who gets paid.
 
-Coordinates only, like clients.pictures: the SVG is written by the partial
+Coordinates only, like kyc.pictures: the SVG is written by the partial
 kms/plan/structure.html, shared by the Review step and the plan PDF. Plain SVG (no
 markers, no script) so that WeasyPrint draws exactly what the browser shows.
 """
@@ -15,8 +15,8 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from clients.money import format_short
-from clients.pictures import FONT
 from kms.models import ProposalBeneficiary, ProposalItem, TrustMode
+from kyc.pictures import FONT
 
 BOX_W = 168
 BOX_H = 58

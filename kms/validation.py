@@ -13,13 +13,13 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from clients.beneficiaries import shares_by_order
-from clients.models import Person, PolicyStatus, Relationship
 from clients.money import format_yuan
 from kms.calculators import Calculation
 from kms.facts import Facts
 from kms.legal import RULES
 from kms.models import ProposalItem
+from kyc.beneficiaries import shares_by_order
+from kyc.models import Person, Relationship
 
 BLOCK, WARNING, NOTE = "block", "warning", "note"
 ZERO = Decimal(0)
@@ -185,11 +185,7 @@ def validate_item(
         (o.annual_premium for o in other_items if o.pk != item.pk), ZERO
     )
     premiums += sum(
-        (
-            p.annual_premium
-            for p in facts.kyc.policies
-            if p.status == PolicyStatus.IN_FORCE and p.years_paid < p.years_total
-        ),
+        (p.annual_premium for p in facts.kyc.policies if p.is_premium_due),
         ZERO,
     )
     limit = facts.params["premium_income_share"]

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ScoringConfig(AppConfig):
     name = "scoring"
     verbose_name = _("Client value scoring")
+
+    def ready(self) -> None:
+        from scoring import panels, receivers
+
+        panels.register()
+        receivers.connect()

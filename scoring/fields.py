@@ -31,17 +31,9 @@ from django.db.models.functions import Coalesce, ExtractYear, NullIf
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import (
-    Client,
-    CreditStatus,
-    CvmStage,
-    Education,
-    ExistingPolicy,
-    PolicyStatus,
-    WealthStratum,
-    age_on,
-)
+from clients.models import Client, CreditStatus, CvmStage, Education, WealthStratum, age_on
 from clients.reference import INDUSTRY_CHOICES
+from kyc.models import ExistingPolicy
 
 NUMBER, CHOICE, BOOLEAN = "number", "choice", "boolean"
 
@@ -99,7 +91,11 @@ def _age_python(client: Client, facts: ClientFacts, as_of: dt.date) -> int | Non
 
 
 def _in_force() -> Any:
-    return ExistingPolicy.objects.filter(client=OuterRef("pk"), status=PolicyStatus.IN_FORCE)
+    return ExistingPolicy.objects.in_force().filter(client=OuterRef("pk"))
+
+
+def _premium_due() -> Any:
+    return ExistingPolicy.objects.premium_due().filter(client=OuterRef("pk"))
 
 
 def _referrals_sql(as_of: dt.date) -> Expression:
@@ -119,7 +115,7 @@ def _policies_sql(as_of: dt.date) -> Expression:
 
 def _premium_sql(as_of: dt.date) -> Expression:
     money: DecimalField = DecimalField(max_digits=16, decimal_places=2)
-    summed = _in_force().values("client").annotate(total=Sum("annual_premium")).values("total")
+    summed = _premium_due().values("client").annotate(total=Sum("annual_premium")).values("total")
     return Coalesce(Subquery(summed, output_field=money), Value(Decimal(0)), output_field=money)
 
 
@@ -175,11 +171,19 @@ def client_facts(clients: list[Client]) -> dict[int, ClientFacts]:
     ):
         result[row["referred_by"]].referrals = row["n"]
     policies = (
-        ExistingPolicy.objects.filter(client__in=ids, status=PolicyStatus.IN_FORCE)
+        ExistingPolicy.objects.in_force()
+        .filter(client__in=ids)
         .values("client")
-        .annotate(n=Count("pk"), total=Sum("annual_premium"))
+        .annotate(n=Count("pk"))
     )
     for row in policies:
         result[row["client"]].policies = row["n"]
+    premiums = (
+        ExistingPolicy.objects.premium_due()
+        .filter(client__in=ids)
+        .values("client")
+        .annotate(total=Sum("annual_premium"))
+    )
+    for row in premiums:
         result[row["client"]].premium = row["total"] or Decimal(0)
     return result

@@ -20,6 +20,7 @@ from advisor_crm import locks
 from advisor_crm.accounts.models import User
 from advisor_crm.locks import advisory_lock
 from clients.models import Client
+from kyc.models import IN_FORCE_STATUSES, ExistingPolicy, PolicyStatus
 from scoring.conditions import ConditionError, compile_sql, validate_tree
 from scoring.models import (
     MAX_RULES,
@@ -302,9 +303,20 @@ SELECT referred_by_id AS id, COUNT(*) AS n FROM clients_client
 WHERE referred_by_id > %s AND referred_by_id <= %s GROUP BY referred_by_id
 """
 
-_POLICIES_SQL = """
-SELECT client_id AS id, COUNT(*) AS n, SUM(annual_premium) AS total FROM clients_existingpolicy
-WHERE status = 'in_force' AND client_id > %s AND client_id <= %s GROUP BY client_id
+# "In force" and "premium due" as kyc.models defines them (IN_FORCE_STATUSES and
+# ExistingPolicy.premium_due), written out once for the set-based statements. The
+# statuses are fixed choice values, never user input.
+_POLICY_TABLE = ExistingPolicy._meta.db_table
+_IN_FORCE_SQL = "status IN ({})".format(
+    ", ".join(f"'{s.value}'" for s in sorted(IN_FORCE_STATUSES))
+)
+_PREMIUM_DUE_SQL = f"status = '{PolicyStatus.IN_FORCE.value}' AND years_paid < years_total"
+
+_POLICIES_SQL = f"""
+SELECT client_id AS id, COUNT(*) AS n,
+       SUM(CASE WHEN {_PREMIUM_DUE_SQL} THEN annual_premium ELSE 0 END) AS total
+FROM {_POLICY_TABLE}
+WHERE {_IN_FORCE_SQL} AND client_id > %s AND client_id <= %s GROUP BY client_id
 """
 
 # Only clients with a referral or a policy in force, and score rows that still count
@@ -319,8 +331,8 @@ FROM (
         SELECT referred_by_id AS id FROM clients_client
         WHERE referred_by_id > %s AND referred_by_id <= %s
         UNION
-        SELECT client_id FROM clients_existingpolicy
-        WHERE status = 'in_force' AND client_id > %s AND client_id <= %s
+        SELECT client_id FROM {_POLICY_TABLE}
+        WHERE {_IN_FORCE_SQL} AND client_id > %s AND client_id <= %s
         UNION
         SELECT client_id FROM scoring_clientscore
         WHERE client_id > %s AND client_id <= %s

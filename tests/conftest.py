@@ -183,9 +183,9 @@ def plan_root(tmp_path: Path, settings: Settings) -> Path:
 @pytest.fixture
 def zhao_case(cast: Cast) -> KmsCase:
     """Mr Zhao (DOMAIN.md, worked case 1) as seed_demo builds him, owned by `advisor`."""
-    from clients.demo_kyc import fill_zhao
-    from clients.management.commands.seed_demo import WORKED_CASES
-    from kms import demo
+    from demo import kms as demo
+    from demo.kyc import fill_zhao
+    from demo.management.commands.seed_demo import WORKED_CASES
 
     spec = {k: v for k, v in WORKED_CASES[0].items() if k not in ("tags", "id_number")}
     client = make_client(owner=cast.advisor, **spec)

@@ -13,10 +13,12 @@ from django.db.models import Model
 from django.utils import timezone
 
 from advisor_crm.accounts.models import Role, Team, User
-from clients.models import (
+from clients.models import Client
+from clients.validators import id_number_check_char
+from kms.models import KmsCase, ProposalBeneficiary, ProposalItem
+from kyc.models import (
     Allocation,
     Asset,
-    Client,
     Enterprise,
     ExistingPolicy,
     Household,
@@ -27,8 +29,6 @@ from clients.models import (
     PolicyBeneficiary,
     SensitiveConsent,
 )
-from clients.validators import id_number_check_char
-from kms.models import KmsCase, ProposalBeneficiary, ProposalItem
 from scoring.conditions import parse
 from scoring.models import ClientScore, Rule, RuleSet, RuleSetVersion, Tier
 
@@ -222,7 +222,7 @@ def make_item(
 
 
 def make_kyc_item(*, client: Client, key: str) -> Model:
-    """One item of the given KYC section (see clients.kyc_views.SECTIONS) for the client."""
+    """One item of the given KYC section (see kyc.views.SECTIONS) for the client."""
     if key == "people":
         return make_person(client=client, relationship="child", name=f"孩子{next(_sequence)}")
     if key == "links":
@@ -468,8 +468,8 @@ def form_data(form: forms.BaseForm) -> dict[str, str]:
 
 def kyc_edit_data(*, key: str, item: Model, **changes: str) -> dict[str, str]:
     """The edit form of a stored KYC item as posted unchanged, plus the changes."""
-    from clients import kyc_forms
-    from clients.kyc_views import SECTIONS
+    from kyc import forms as kyc_forms
+    from kyc.views import SECTIONS
 
     client = item.client  # type: ignore[attr-defined]
     data = form_data(SECTIONS[key].form(instance=item, client=client))

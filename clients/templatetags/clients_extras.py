@@ -51,3 +51,11 @@ def label_of(client: Any, field_name: str) -> str:
         labels = _CHOICE_LABELS[field_name] = dict(Client._meta.get_field(field_name).flatchoices)  # type: ignore[union-attr]
     value = getattr(client, field_name)
     return str(labels.get(value, value or ""))
+
+
+@register.simple_tag
+def client_actions(client: Any) -> list[dict[str, Any]]:
+    """The buttons the apps above `clients` add to the client page (clients.panels)."""
+    from clients.panels import actions_for
+
+    return actions_for(client)

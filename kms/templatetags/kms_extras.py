@@ -43,7 +43,7 @@ def get_item(mapping: dict[Any, Any] | None, key: Any) -> Any:
 
 @register.filter
 def completeness_of(kyc: Any) -> Any:
-    from clients.completeness import completeness
+    from kyc.completeness import completeness
 
     return completeness(kyc)
 

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from pytest_django import Settings
 
-from clients.models import Client, Person
+from clients.models import Client
+from kyc.models import Person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

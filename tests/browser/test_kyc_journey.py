@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from pytest_django import Settings
 
-from clients.models import Allocation, Asset, Person
+from kyc.models import Allocation, Asset, Person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

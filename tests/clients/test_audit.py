@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from clients.audit import SENSITIVE_MASK
-from clients.models import Asset, Person
+from kyc.models import Asset, Person
 from tests.conftest import Cast, logged_in
 from tests.factories import (
     kyc_edit_data,
@@ -49,7 +49,7 @@ def _everything_logged() -> str:
 def test_it_records_who_changed_what_from_what_to_what(cast: Cast) -> None:
     client = cast.advisor_client
     person = make_person(client=client, relationship="parent", occupation="教师", name="赵大山")
-    url = reverse("clients:kyc_item", args=[client.pk, "people", person.pk])
+    url = reverse("kyc:item", args=[client.pk, "people", person.pk])
 
     logged_in(cast.advisor).post(
         url, kyc_edit_data(key="people", item=person, occupation="退休教师", cares_about="on")
@@ -68,7 +68,7 @@ def test_it_records_who_changed_what_from_what_to_what(cast: Cast) -> None:
 def test_it_records_the_user_who_made_each_change(cast: Cast) -> None:
     client = cast.advisor_client
     person = make_person(client=client, relationship="parent", occupation="教师")
-    url = reverse("clients:kyc_item", args=[client.pk, "people", person.pk])
+    url = reverse("kyc:item", args=[client.pk, "people", person.pk])
 
     logged_in(cast.advisor).post(url, kyc_edit_data(key="people", item=person, occupation="A"))
     person.refresh_from_db()
@@ -85,12 +85,12 @@ def test_it_records_additions_and_deletions(cast: Cast) -> None:
     client = cast.advisor_client
     http = logged_in(cast.advisor)
     http.post(
-        reverse("clients:kyc_item_new", args=[client.pk, "assets"]),
+        reverse("kyc:item_new", args=[client.pk, "assets"]),
         kyc_new_data(key="assets", client=client),
     )
     asset = Asset.objects.get(client=client)
 
-    http.post(reverse("clients:kyc_item_delete", args=[client.pk, "assets", asset.pk]))
+    http.post(reverse("kyc:item_delete", args=[client.pk, "assets", asset.pk]))
 
     entries = _entries_for(asset)
     assert [(e.action, e.actor) for e in entries] == [
@@ -105,7 +105,7 @@ def test_it_records_nothing_when_the_edit_is_refused(cast: Cast) -> None:
     client = cast.advisor_client
     person = make_person(client=client, relationship="parent")
     count = LogEntry.objects.count()
-    url = reverse("clients:kyc_item", args=[client.pk, "people", person.pk])
+    url = reverse("kyc:item", args=[client.pk, "people", person.pk])
 
     logged_in(cast.advisor).post(
         url, kyc_edit_data(key="people", item=person, birth_date="2999-01-01", occupation="X")
@@ -118,7 +118,7 @@ def test_it_masks_health_notes_in_the_log(cast: Cast) -> None:
     client = cast.advisor_client
     make_consent(client=client, recorded_by=cast.advisor)
     person = make_person(client=client, relationship="parent", health_notes=HEALTH)
-    url = reverse("clients:kyc_item", args=[client.pk, "people", person.pk])
+    url = reverse("kyc:item", args=[client.pk, "people", person.pk])
 
     logged_in(cast.advisor).post(
         url, kyc_edit_data(key="people", item=person, health_notes=NEW_HEALTH)
@@ -138,7 +138,7 @@ def test_it_masks_account_details_in_the_log(cast: Cast) -> None:
     client = cast.advisor_client
     make_consent(client=client, recorded_by=cast.advisor, scope="financial")
     asset = make_asset(client=client)
-    url = reverse("clients:kyc_item", args=[client.pk, "assets", asset.pk])
+    url = reverse("kyc:item", args=[client.pk, "assets", asset.pk])
 
     logged_in(cast.advisor).post(
         url, kyc_edit_data(key="assets", item=asset, account_details=ACCOUNT)
@@ -155,12 +155,12 @@ def test_it_logs_no_encrypted_text_either(cast: Cast) -> None:
     client = cast.advisor_client
     make_consent(client=client, recorded_by=cast.advisor)
     person = make_person(client=client, relationship="parent")
-    url = reverse("clients:kyc_item", args=[client.pk, "people", person.pk])
+    url = reverse("kyc:item", args=[client.pk, "people", person.pk])
 
     logged_in(cast.advisor).post(url, kyc_edit_data(key="people", item=person, health_notes=HEALTH))
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT health_notes FROM clients_person WHERE id = %s", [person.pk])
+        cursor.execute("SELECT health_notes FROM kyc_person WHERE id = %s", [person.pk])
         ciphertext = cursor.fetchone()[0]
     assert ciphertext
     assert ciphertext not in _everything_logged()
@@ -175,14 +175,14 @@ def test_it_shows_the_change_on_the_history_tab(cast: Cast) -> None:
     person = make_person(
         client=client, relationship="parent", occupation="教师", name="赵大山", health_notes=HEALTH
     )
-    url = reverse("clients:kyc_item", args=[client.pk, "people", person.pk])
+    url = reverse("kyc:item", args=[client.pk, "people", person.pk])
     logged_in(cast.advisor).post(
         url,
         kyc_edit_data(key="people", item=person, occupation="退休教师", health_notes=NEW_HEALTH),
     )
 
     response = logged_in(cast.lead).get(
-        reverse("clients:history", args=[client.pk]), headers={"Accept-Language": "en"}
+        reverse("kyc:history", args=[client.pk]), headers={"Accept-Language": "en"}
     )
 
     html = response.content.decode()
@@ -199,14 +199,12 @@ def test_it_shows_account_details_masked_on_the_history_tab(cast: Cast) -> None:
     client = cast.advisor_client
     make_consent(client=client, recorded_by=cast.advisor)
     asset = make_asset(client=client, value=Decimal(100))
-    url = reverse("clients:kyc_item", args=[client.pk, "assets", asset.pk])
+    url = reverse("kyc:item", args=[client.pk, "assets", asset.pk])
     logged_in(cast.advisor).post(
         url, kyc_edit_data(key="assets", item=asset, account_details=ACCOUNT)
     )
 
-    html = (
-        logged_in(cast.advisor).get(reverse("clients:history", args=[client.pk])).content.decode()
-    )
+    html = logged_in(cast.advisor).get(reverse("kyc:history", args=[client.pk])).content.decode()
 
     assert SENSITIVE_MASK in html
     assert "6225" not in html
@@ -218,7 +216,7 @@ def test_it_shows_only_the_clients_own_history(cast: Cast) -> None:
 
     html = (
         logged_in(cast.lead)
-        .get(reverse("clients:history", args=[cast.advisor_client.pk]))
+        .get(reverse("kyc:history", args=[cast.advisor_client.pk]))
         .content.decode()
     )
 
@@ -229,12 +227,12 @@ def test_it_shows_only_the_clients_own_history(cast: Cast) -> None:
 def test_it_shows_the_newest_change_first(cast: Cast) -> None:
     client = cast.advisor_client
     person = make_person(client=client, relationship="parent", occupation="第一")
-    url = reverse("clients:kyc_item", args=[client.pk, "people", person.pk])
+    url = reverse("kyc:item", args=[client.pk, "people", person.pk])
     http = logged_in(cast.advisor)
     http.post(url, kyc_edit_data(key="people", item=person, occupation="第二"))
     person.refresh_from_db()
     http.post(url, kyc_edit_data(key="people", item=person, occupation="第三"))
 
-    html = http.get(reverse("clients:history", args=[client.pk])).content.decode()
+    html = http.get(reverse("kyc:history", args=[client.pk])).content.decode()
 
     assert html.index('<td class="after">第三</td>') < html.index('<td class="after">第二</td>')

@@ -6,11 +6,11 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from clients.kyc_selectors import kyc_load
 from clients.models import Client
 from kms import services
 from kms.calculators import Calculation, education_fund, life_cover_need, pension_gap
 from kms.facts import Facts
+from kyc.selectors import kyc_load
 from tests.conftest import Cast
 from tests.factories import (
     born,

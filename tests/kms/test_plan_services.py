@@ -23,7 +23,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.utils import timezone, translation
 
-from clients.kyc_services import client_erase
 from clients.models import Client
 from kms import plan_selectors, plan_services, selectors, services, tasks
 from kms.models import (
@@ -37,6 +36,7 @@ from kms.models import (
     plan_file_name,
 )
 from kms.storage import AtomicFileSystemStorage
+from kyc.services import client_erase
 from tests.conftest import Cast
 from tests.factories import make_asset, make_case
 

@@ -558,7 +558,7 @@ def test_it_answers_404_for_a_plan_or_case_that_does_not_exist(cast: Cast, db: N
 def test_it_answers_404_for_a_plan_of_an_erased_client(
     cast: Cast, quick_render: None, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from clients.kyc_services import client_erase
+    from kyc.services import client_erase
 
     document = _ready(make_case(client=cast.advisor_client, status=CaseStatus.PRESENTED))
     with django_capture_on_commit_callbacks(execute=True):

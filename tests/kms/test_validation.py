@@ -15,14 +15,15 @@ from django.utils import translation
 from pytest_django import Settings
 
 from advisor_crm.accounts.models import User
-from clients.demo_kyc import fill_qian, fill_zhao
-from clients.kyc_selectors import kyc_load
-from clients.models import Client, Person
+from clients.models import Client
+from demo.kyc import fill_qian, fill_zhao
 from kms import selectors, services
 from kms.calculators import life_cover_need
 from kms.facts import Facts
 from kms.models import CaseStatus, FindingStatus, KmsCase, ProposalBeneficiary, ProposalItem
 from kms.validation import BLOCK, NOTE, WARNING, Message, validate_item
+from kyc.models import Person
+from kyc.selectors import kyc_load
 from tests.conftest import Cast
 from tests.factories import (
     born,

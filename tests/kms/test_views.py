@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.html import escape
 
 from advisor_crm.accounts.models import User
-from clients.models import Client, Person
+from clients.models import Client
 from kms import selectors, services
 from kms.models import (
     CaseStatus,
@@ -29,6 +29,7 @@ from kms.models import (
     Step,
 )
 from kms.parameters import SPECS, parameter_values
+from kyc.models import Person
 from tests.conftest import Cast, logged_in
 from tests.factories import (
     born,

@@ -12,14 +12,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from advisor_crm.accounts.models import User
-from clients.models import Client, ExistingPolicy
+from clients.models import Client
+from kyc.models import ExistingPolicy
 from scoring.conditions import compile_sql, evaluate, parse, to_text
 from scoring.fields import BOOLEAN, CHOICE, FIELDS, NUMBER, client_facts
 from scoring.models import Rule, RuleSet, RuleSetVersion, Tier
 from scoring.services import compile_version
 
 AS_OF = dt.date(2026, 11, 21)
-NUMBER_SAMPLES = {
+NUMBER_SAMPLES: dict[str, list[int | str]] = {
     "age": [0, 18, 30, 45, 55, 70],
     "annual_income": ["0", "300000", "999999.99", "1000000", "2500000.50"],
     "occupation_class": [1, 2, 4, 6],

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from django.utils import translation
 
-from clients.kyc_selectors import kyc_load
 from clients.models import Client
 from kms.detectors import REGISTRY, Detection
 from kms.facts import Facts
 from kms.models import Finding
+from kyc.selectors import kyc_load
 
 
 def run(key: str, client: Client) -> Detection | None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from clients.models import Person
 from kms.detectors import REGISTRY
 from kms.models import RiskCategory, Severity
+from kyc.models import Person
 from tests.conftest import Cast
 from tests.factories import born, make_allocation, make_household, make_income, make_person
 from tests.kms.detectors import run, texts

@@ -1,0 +1,29 @@
+"""Events of client records, for the apps built on them to react to.
+
+`clients` and `kyc` do not call the apps above them; they send these signals inside
+the transaction of the change, and the apps that keep numbers derived from clients
+(scoring) subscribe in their AppConfig.ready().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.dispatch import Signal
+
+# Sent with client_ids: the clients whose facts changed (a profile field, a referral,
+# a policy, the KYC completeness, archiving). Receivers refresh what they derive
+# from those clients, in the same transaction.
+client_facts_changed = Signal()
+
+
+# Sent with client after a client's profile was created or saved, before
+# client_facts_changed: the apps that derive facts of their own from the profile (kyc:
+# its completeness) store them first, so that scoring then reads them current.
+client_profile_saved = Signal()
+
+
+def facts_changed(*, client_ids: Iterable[int | None]) -> None:
+    ids = frozenset(pk for pk in client_ids if pk is not None)
+    if ids:
+        client_facts_changed.send(sender=None, client_ids=ids)

@@ -1,0 +1,163 @@
+"""The KYC models move to the kyc app (kyc/migrations/0001 and 0002).
+
+Only Django's record of the models moves here: the tables stay, and kyc 0002 renames
+them. kms 0005 (run_before this one) first points the proposal's people at kyc.Person.
+"""
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('clients', '0006_plan_download_access'),
+        ('kyc', '0001_initial'),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.RemoveField(
+                    model_name='asset',
+                    name='client',
+                ),
+                migrations.RemoveField(
+                    model_name='asset',
+                    name='owner_enterprise',
+                ),
+                migrations.RemoveField(
+                    model_name='asset',
+                    name='owner_person',
+                ),
+                migrations.RemoveField(
+                    model_name='clienterasure',
+                    name='erased_by',
+                ),
+                migrations.RemoveField(
+                    model_name='clienterasure',
+                    name='owner',
+                ),
+                migrations.RemoveField(
+                    model_name='enterprise',
+                    name='client',
+                ),
+                migrations.RemoveField(
+                    model_name='enterprise',
+                    name='owner',
+                ),
+                migrations.RemoveField(
+                    model_name='liability',
+                    name='borrower_enterprise',
+                ),
+                migrations.RemoveField(
+                    model_name='existingpolicy',
+                    name='client',
+                ),
+                migrations.RemoveField(
+                    model_name='existingpolicy',
+                    name='insured',
+                ),
+                migrations.RemoveField(
+                    model_name='existingpolicy',
+                    name='policyholder',
+                ),
+                migrations.RemoveField(
+                    model_name='policybeneficiary',
+                    name='policy',
+                ),
+                migrations.RemoveField(
+                    model_name='household',
+                    name='client',
+                ),
+                migrations.RemoveField(
+                    model_name='incomesource',
+                    name='client',
+                ),
+                migrations.RemoveField(
+                    model_name='incomesource',
+                    name='person',
+                ),
+                migrations.RemoveField(
+                    model_name='liability',
+                    name='borrower_person',
+                ),
+                migrations.RemoveField(
+                    model_name='liability',
+                    name='client',
+                ),
+                migrations.RemoveField(
+                    model_name='liability',
+                    name='guarantor',
+                ),
+                migrations.RemoveField(
+                    model_name='person',
+                    name='client',
+                ),
+                migrations.RemoveField(
+                    model_name='personlink',
+                    name='from_person',
+                ),
+                migrations.RemoveField(
+                    model_name='personlink',
+                    name='to_person',
+                ),
+                migrations.RemoveField(
+                    model_name='policybeneficiary',
+                    name='person',
+                ),
+                migrations.RemoveField(
+                    model_name='personlink',
+                    name='client',
+                ),
+                migrations.RemoveField(
+                    model_name='policybeneficiary',
+                    name='client',
+                ),
+                migrations.RemoveField(
+                    model_name='sensitiveconsent',
+                    name='client',
+                ),
+                migrations.RemoveField(
+                    model_name='sensitiveconsent',
+                    name='recorded_by',
+                ),
+                migrations.DeleteModel(
+                    name='Allocation',
+                ),
+                migrations.DeleteModel(
+                    name='Asset',
+                ),
+                migrations.DeleteModel(
+                    name='ClientErasure',
+                ),
+                migrations.DeleteModel(
+                    name='Enterprise',
+                ),
+                migrations.DeleteModel(
+                    name='ExistingPolicy',
+                ),
+                migrations.DeleteModel(
+                    name='Household',
+                ),
+                migrations.DeleteModel(
+                    name='IncomeSource',
+                ),
+                migrations.DeleteModel(
+                    name='Liability',
+                ),
+                migrations.DeleteModel(
+                    name='Person',
+                ),
+                migrations.DeleteModel(
+                    name='PersonLink',
+                ),
+                migrations.DeleteModel(
+                    name='PolicyBeneficiary',
+                ),
+                migrations.DeleteModel(
+                    name='SensitiveConsent',
+                ),
+            ],
+            database_operations=[],
+        ),
+    ]

@@ -1,0 +1,663 @@
+"""KYC facts of a client's household: the three relationships of seed 000 (4.1).
+
+People ↔ people (Person, PersonLink), money ↔ money (Enterprise, Asset, Liability,
+IncomeSource, Household), people ↔ money (Allocation), and the existing policies
+(ExistingPolicy, PolicyBeneficiary). Every row belongs to exactly one client, and every
+query reaches it through that client, which is scoped by Client.objects.visible_to.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from clients.fields import EncryptedTextField
+from clients.models import Client, Gender
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+def money(verbose_name: StrOrPromise, *, optional: bool = False) -> models.DecimalField:
+    """A non-negative amount in yuan with two decimals."""
+    return models.DecimalField(
+        verbose_name,
+        max_digits=14,
+        decimal_places=2,
+        null=optional,
+        blank=optional,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+
+
+def percent(verbose_name: StrOrPromise) -> models.DecimalField:
+    """An optional percentage from 0 to 100."""
+    return models.DecimalField(
+        verbose_name,
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+
+
+class ClientOwned(models.Model):
+    """A KYC fact of one client; logged with the client id so history can find it."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def get_additional_data(self) -> dict[str, Any]:
+        return {"client_id": self.client_id}
+
+
+class Place(models.TextChoices):
+    DOMESTIC = "domestic", _("Domestic")
+    OVERSEAS = "overseas", _("Overseas")
+
+
+class Relationship(models.TextChoices):
+    SELF = "self", _("The client")
+    SPOUSE = "spouse", _("Spouse")
+    EX_SPOUSE = "ex_spouse", _("Ex-spouse")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    PARENT_IN_LAW = "parent_in_law", _("Parent-in-law")
+    SIBLING = "sibling", _("Sibling")
+    GRANDPARENT = "grandparent", _("Grandparent")
+    GRANDCHILD = "grandchild", _("Grandchild")
+    BUSINESS_PARTNER = "business_partner", _("Business partner")
+    EMPLOYEE = "employee", _("Employee")
+    FRIEND = "friend", _("Friend")
+    OTHER = "other", _("Other")
+
+
+# Generation relative to the client, for the family tree; None = stakeholder outside it.
+GENERATION: dict[str, int | None] = {
+    Relationship.GRANDPARENT: -2,
+    Relationship.PARENT: -1,
+    Relationship.PARENT_IN_LAW: -1,
+    Relationship.SELF: 0,
+    Relationship.SPOUSE: 0,
+    Relationship.EX_SPOUSE: 0,
+    Relationship.SIBLING: 0,
+    Relationship.CHILD: 1,
+    Relationship.GRANDCHILD: 2,
+    Relationship.BUSINESS_PARTNER: None,
+    Relationship.EMPLOYEE: None,
+    Relationship.FRIEND: None,
+    Relationship.OTHER: None,
+}
+
+
+class MaritalStatus(models.TextChoices):
+    SINGLE = "single", _("Single")
+    MARRIED = "married", _("Married")
+    DIVORCED = "divorced", _("Divorced")
+    WIDOWED = "widowed", _("Widowed")
+
+
+class Person(ClientOwned):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="people")
+    relationship = models.CharField(
+        _("relationship to the client"), max_length=20, choices=Relationship.choices
+    )
+    name = models.CharField(_("name"), max_length=100)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    age = models.PositiveSmallIntegerField(
+        _("age"), null=True, blank=True, help_text=_("When the birth date is not known."),
+        validators=[MaxValueValidator(130)],
+    )  # fmt: skip
+    is_deceased = models.BooleanField(_("deceased"), default=False)
+    residence = models.CharField(
+        _("residence"), max_length=10, choices=Place.choices, default=Place.DOMESTIC
+    )
+    nationality = models.CharField(
+        _("nationality"), max_length=10, choices=Place.choices, default=Place.DOMESTIC
+    )
+    marital_status = models.CharField(
+        _("marital status"), max_length=10, choices=MaritalStatus.choices, blank=True
+    )
+    occupation = models.CharField(_("occupation"), max_length=100, blank=True)
+    annual_income = money(_("annual income (yuan)"), optional=True)
+    health_notes = EncryptedTextField(_("health notes"), blank=True)
+    cares_about = models.BooleanField(_("cares about"), default=False)
+    worries_about = models.BooleanField(_("worries about"), default=False)
+    must_provide_for = models.BooleanField(_("must provide for"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=Q(relationship="self"),
+                name="person_one_self_per_client",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def generation(self) -> int | None:
+        return GENERATION.get(self.relationship)
+
+    def age_in(self, year: int) -> int | None:
+        """Age reached in the given calendar year, from the birth date or the age."""
+        if self.birth_date:
+            return year - self.birth_date.year
+        if self.age is not None:
+            return self.age + (year - self.updated_at.year if self.updated_at else 0)
+        return None
+
+    @property
+    def current_age(self) -> int | None:
+        return self.age_in(timezone.localdate().year)
+
+    @property
+    def birth_year(self) -> int | None:
+        if self.birth_date:
+            return self.birth_date.year
+        current = self.current_age
+        return None if current is None else timezone.localdate().year - current
+
+
+class PersonLink(ClientOwned):
+    """A relationship between two people of the map other than via the client.
+
+    The relationship to the client already implies the client's own links (a child is
+    the client's child); these rows add the rest, e.g. "the daughter is also the
+    ex-wife's child" or "the grandson is the son's child".
+    """
+
+    class Kind(models.TextChoices):
+        PARENT_OF = "parent_of", _("is a parent of")
+        SPOUSE_OF = "spouse_of", _("is married to")
+        EX_SPOUSE_OF = "ex_spouse_of", _("was married to")
+
+    from_person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="links_from", verbose_name=_("person")
+    )
+    kind = models.CharField(_("relationship"), max_length=20, choices=Kind.choices)
+    to_person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="links_to", verbose_name=_("other person")
+    )
+
+    class Meta:
+        verbose_name = _("relationship between people")
+        verbose_name_plural = _("relationships between people")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_person", "kind", "to_person"], name="person_link_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_person=models.F("to_person")), name="person_link_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_person} {self.get_kind_display()} {self.to_person}"
+
+
+class Enterprise(ClientOwned):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="enterprises")
+    name = models.CharField(_("company name"), max_length=150)
+    owner = models.ForeignKey(
+        Person,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enterprises",
+    )
+    share_percent = percent(_("shareholding (%)"))
+    is_legal_representative = models.BooleanField(
+        _("owner is the legal representative"), default=False
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssetCategory(models.TextChoices):
+    DEPOSIT = "deposit", _("Bank deposit")
+    MONEY_MARKET = "money_market", _("Money-market fund")
+    BOND_FUND = "bond_fund", _("Bond fund")
+    STOCKS = "stocks", _("Stocks")
+    PRIVATE_FUND = "private_fund", _("Private fund")
+    REAL_ESTATE = "real_estate", _("Real estate")
+    EQUITY = "equity", _("Company equity")
+    POLICY_CASH_VALUE = "policy_cash_value", _("Policy cash value")
+    TRUST = "trust", _("Trust")
+    GOLD_OTHER = "gold_other", _("Gold and other")
+
+
+# Typical days to turn each category into cash, the default for new assets.
+DEFAULT_LIQUIDITY_DAYS = {
+    AssetCategory.DEPOSIT: 1,
+    AssetCategory.MONEY_MARKET: 1,
+    AssetCategory.BOND_FUND: 3,
+    AssetCategory.STOCKS: 3,
+    AssetCategory.PRIVATE_FUND: 180,
+    AssetCategory.REAL_ESTATE: 180,
+    AssetCategory.EQUITY: 365,
+    AssetCategory.POLICY_CASH_VALUE: 30,
+    AssetCategory.TRUST: 365,
+    AssetCategory.GOLD_OTHER: 7,
+}
+
+
+class Holding(models.TextChoices):
+    FAMILY = "family", _("Family")
+    ENTERPRISE = "enterprise", _("Enterprise")
+
+
+class MaritalProperty(models.TextChoices):
+    PERSONAL = "personal", _("Personal")
+    MARITAL_COMMON = "marital_common", _("Marital common property")
+    PRE_MARITAL = "pre_marital", _("Pre-marital property")
+
+
+class Asset(ClientOwned):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="assets")
+    category = models.CharField(_("category"), max_length=20, choices=AssetCategory.choices)
+    description = models.CharField(_("description"), max_length=150, blank=True)
+    value = money(_("value (yuan)"))
+    owner_person = models.ForeignKey(
+        Person,
+        verbose_name=_("owned by (person)"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assets",
+    )
+    owner_enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("owned by (enterprise)"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assets",
+    )
+    holding = models.CharField(
+        _("enterprise or family"), max_length=20, choices=Holding.choices, default=Holding.FAMILY
+    )
+    marital = models.CharField(
+        _("personal or marital"),
+        max_length=20,
+        choices=MaritalProperty.choices,
+        default=MaritalProperty.MARITAL_COMMON,
+    )
+    location = models.CharField(
+        _("domestic or overseas"), max_length=10, choices=Place.choices, default=Place.DOMESTIC
+    )
+    liquidity_days = models.PositiveIntegerField(_("days to turn into cash"), default=1)
+    account_details = EncryptedTextField(_("account details"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["-value", "id"]
+        verbose_name = _("asset")
+        verbose_name_plural = _("assets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner_person__isnull=True) | Q(owner_enterprise__isnull=True),
+                name="asset_one_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.description or self.get_category_display()
+
+    @property
+    def owner_label(self) -> str:
+        if self.owner_enterprise_id:
+            return str(self.owner_enterprise)
+        if self.owner_person_id:
+            return str(self.owner_person)
+        return ""
+
+
+class LiabilityKind(models.TextChoices):
+    MORTGAGE = "mortgage", _("Mortgage")
+    BUSINESS_LOAN = "business_loan", _("Business loan")
+    PERSONAL_LOAN = "personal_loan", _("Personal loan")
+    GUARANTEE = "guarantee", _("Guarantee with joint liability")
+
+
+class Liability(ClientOwned):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="liabilities")
+    kind = models.CharField(_("kind"), max_length=20, choices=LiabilityKind.choices)
+    amount = money(_("amount (yuan)"))
+    lender = models.CharField(_("lender"), max_length=100, blank=True)
+    borrower_person = models.ForeignKey(
+        Person,
+        verbose_name=_("borrower (person)"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="debts",
+    )
+    borrower_enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("borrower (enterprise)"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="debts",
+    )
+    guarantor = models.ForeignKey(
+        Person,
+        verbose_name=_("guarantor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="guarantees",
+    )
+    joint_liability = models.BooleanField(_("joint and several liability"), default=False)
+    annual_repayment = money(_("annual repayment (yuan)"), optional=True)
+    due_year = models.PositiveSmallIntegerField(_("due year"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["-amount", "id"]
+        verbose_name = _("liability")
+        verbose_name_plural = _("liabilities")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.lender}".strip()
+
+    @property
+    def borrower_label(self) -> str:
+        return str(self.borrower_enterprise or self.borrower_person or "")
+
+
+class IncomeKind(models.TextChoices):
+    SALARY = "salary", _("Salary")
+    BUSINESS = "business", _("Business income")
+    INVESTMENT = "investment", _("Investment income")
+    RENTAL = "rental", _("Rental income")
+    PENSION = "pension", _("Pension or annuity")
+    OTHER = "other", _("Other")
+
+
+class IncomeSource(ClientOwned):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="income_sources")
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("earner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="income_sources",
+    )
+    kind = models.CharField(_("source"), max_length=20, choices=IncomeKind.choices)
+    annual_amount = money(_("per year (yuan)"))
+
+    class Meta:
+        ordering = ["-annual_amount", "id"]
+        verbose_name = _("income source")
+        verbose_name_plural = _("income sources")
+
+    def __str__(self) -> str:
+        return f"{self.person or ''} {self.get_kind_display()}".strip()
+
+
+class Household(ClientOwned):
+    """Household-wide facts, one row per client."""
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="household")
+    annual_spending = money(_("annual household spending (yuan)"), optional=True)
+    no_liabilities = models.BooleanField(
+        _("confirmed: no liabilities or guarantees"), default=False
+    )
+    no_policies = models.BooleanField(_("confirmed: no existing policies"), default=False)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self) -> str:
+        return str(self.client)
+
+
+class AllocationPurpose(models.TextChoices):
+    EDUCATION = "education", pgettext_lazy("allocation purpose", "Education")
+    SUPPORT = "support", _("Support")
+    INHERITANCE = "inheritance", _("Inheritance")
+    PENSION = "pension", _("Pension")
+    MEDICAL = "medical", _("Medical")
+    MARRIAGE = "marriage", _("Marriage")
+    OTHER = "other", _("Other")
+
+
+class Allocation(ClientOwned):
+    """Who should receive what: a share of the wealth or an amount per year."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="allocations")
+    person = models.ForeignKey(
+        Person, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="allocations"
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=AllocationPurpose.choices)
+    share_percent = percent(_("share of wealth (%)"))
+    annual_amount = money(_("amount per year (yuan)"), optional=True)
+    start_year = models.PositiveSmallIntegerField(_("from year"))
+    end_year = models.PositiveSmallIntegerField(_("until year"), null=True, blank=True)
+    condition = models.CharField(
+        _("condition"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. paid at graduation or at marriage"),
+    )
+    keep_control = models.BooleanField(_("client keeps control"), default=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["start_year", "id"]
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_purpose_display()}"
+
+
+class ProductType(models.TextChoices):
+    WHOLE_LIFE = "whole_life", _("Whole life")
+    TERM_LIFE = "term_life", _("Term life")
+    CRITICAL_ILLNESS = "critical_illness", _("Critical illness")
+    MEDICAL = "medical", _("Medical")
+    ACCIDENT = "accident", _("Accident")
+    ANNUITY = "annuity", _("Annuity")
+    INCREASING_WHOLE_LIFE = "increasing_whole_life", _("Increasing whole life")
+    PARTICIPATING = "participating", _("Participating")
+
+
+class PolicyStatus(models.TextChoices):
+    IN_FORCE = "in_force", _("In force")
+    LAPSED = "lapsed", _("Lapsed")
+    PAID_UP = "paid_up", _("Paid up")
+
+
+# "In force" has one meaning: the cover still runs. A paid-up policy (减额缴清) keeps a
+# reduced cover without further premiums, so it is in force; a lapsed one is not.
+# Detectors, legal validation and scoring all count policies through this set.
+IN_FORCE_STATUSES = frozenset({PolicyStatus.IN_FORCE, PolicyStatus.PAID_UP})
+
+
+class ExistingPolicyQuerySet(models.QuerySet["ExistingPolicy"]):
+    def in_force(self) -> ExistingPolicyQuerySet:
+        return self.filter(status__in=IN_FORCE_STATUSES)
+
+    def premium_due(self) -> ExistingPolicyQuerySet:
+        """In force with premiums still to pay: the annual premium the household pays."""
+        return self.filter(status=PolicyStatus.IN_FORCE, years_paid__lt=models.F("years_total"))
+
+
+class ExistingPolicy(ClientOwned):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="existing_policies")
+    insurer = models.CharField(_("insurer"), max_length=100)
+    product_name = models.CharField(_("product"), max_length=150, blank=True)
+    product_type = models.CharField(_("product type"), max_length=30, choices=ProductType.choices)
+    policyholder = models.ForeignKey(
+        Person,
+        verbose_name=_("policyholder"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="policies_held",
+    )
+    insured = models.ForeignKey(
+        Person,
+        verbose_name=_("insured"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="policies_insured",
+    )
+    sum_assured = money(_("sum assured (yuan)"))
+    annual_premium = money(_("annual premium (yuan)"))
+    years_paid = models.PositiveSmallIntegerField(_("years paid"), default=0)
+    years_total = models.PositiveSmallIntegerField(
+        _("payment years"), default=1, validators=[MinValueValidator(1)]
+    )
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=PolicyStatus.choices, default=PolicyStatus.IN_FORCE
+    )
+
+    objects = ExistingPolicyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start_date", "id"]
+        verbose_name = _("existing policy")
+        verbose_name_plural = _("existing policies")
+
+    def __str__(self) -> str:
+        return f"{self.insurer} {self.product_name}".strip()
+
+    @property
+    def is_in_force(self) -> bool:
+        return self.status in IN_FORCE_STATUSES
+
+    @property
+    def is_premium_due(self) -> bool:
+        return self.status == PolicyStatus.IN_FORCE and self.years_paid < self.years_total
+
+
+class BeneficiaryBase(models.Model):
+    """A beneficiary: a person of the map, or the legal heirs, with an order and a share.
+
+    Existing policies and proposal items both name beneficiaries this way.
+    """
+
+    person: models.ForeignKey[Person | None, Person | None]
+    legal_heirs = models.BooleanField(_("legal heirs"), default=False)
+    order = models.PositiveSmallIntegerField(
+        _("order"), default=1, validators=[MinValueValidator(1), MaxValueValidator(9)]
+    )
+    share_percent = percent(_("share (%)"))
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "id"]
+        verbose_name = _("beneficiary")
+        verbose_name_plural = _("beneficiaries")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(person__isnull=False) & Q(legal_heirs=False))
+                | (Q(person__isnull=True) & Q(legal_heirs=True)),
+                name="%(app_label)s_%(class)s_person_or_legal_heirs",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.person) if self.person_id else str(_("Legal heirs"))  # type: ignore[attr-defined]
+
+
+class PolicyBeneficiary(ClientOwned, BeneficiaryBase):
+    """A beneficiary of an existing policy."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    policy = models.ForeignKey(
+        ExistingPolicy, on_delete=models.CASCADE, related_name="beneficiaries"
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("beneficiary"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="benefits",
+    )
+
+    class Meta(BeneficiaryBase.Meta):
+        pass
+
+
+class ConsentScope(models.TextChoices):
+    HEALTH = "health", _("Health information")
+    FINANCIAL = "financial", _("Financial account details")
+    BOTH = "both", _("Health and financial information")
+
+
+class SensitiveConsent(ClientOwned):
+    """The client's separate consent to process sensitive personal information (PIPL art. 29)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
+    given_on = models.DateField(_("consent date"))
+    scope = models.CharField(_("scope"), max_length=20, choices=ConsentScope.choices)
+    recorded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    notes = models.CharField(_("how it was given"), max_length=200, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-given_on", "-id"]
+        verbose_name = _("consent for sensitive information")
+        verbose_name_plural = _("consents for sensitive information")
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} · {self.given_on}"
+
+    def covers(self, scope: str) -> bool:
+        return self.withdrawn_at is None and self.scope in {scope, ConsentScope.BOTH}
+
+
+class ClientErasure(models.Model):
+    """That a client was erased on request: who, when, why; no personal data."""
+
+    client_pk = models.BigIntegerField()
+    owner = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    erased_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    erased_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=200)
+    rows_deleted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-erased_at"]
+
+    def __str__(self) -> str:
+        return f"client #{self.client_pk} erased {self.erased_at:%Y-%m-%d}"

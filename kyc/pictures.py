@@ -1,0 +1,575 @@
+"""Layouts of the three KYC pictures: family tree, asset structure, money flow.
+
+The functions here compute coordinates only; the SVG is written by the template
+partials in kyc/pictures.html, which the web page and the plan PDF share.
+Everything is plain SVG (no script, no foreignObject), so WeasyPrint draws it too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from unicodedata import east_asian_width
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.money import format_short
+from kyc.models import (
+    GENERATION,
+    AssetCategory,
+    Holding,
+    LiabilityKind,
+    MaritalProperty,
+    Person,
+    PersonLink,
+    Place,
+    Relationship,
+)
+from kyc.selectors import Kyc
+
+FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', sans-serif"
+SLOT = 124  # horizontal distance between people
+ROW = 132  # vertical distance between generations
+SYMBOL = 38  # size of a person's square or circle
+MARGIN = 40
+GROUP_GAP = 28
+LEGEND_PER_LINE = 3
+PALETTE = [
+    "#0f5c8c",
+    "#3d8fc4",
+    "#8cc0e0",
+    "#f2a541",
+    "#d9534f",
+    "#6c9a45",
+    "#9b6bc2",
+    "#8a8f98",
+    "#c97b2a",
+    "#4e6e81",
+]
+
+
+@dataclass
+class TreeNode:
+    person: Person
+    x: float = 0
+    y: float = 0
+    is_client: bool = False
+
+    @property
+    def half(self) -> float:
+        return SYMBOL / 2
+
+    @property
+    def is_male(self) -> bool:
+        return self.person.gender == "male"
+
+    @property
+    def age_label(self) -> str:
+        age = self.person.current_age
+        if self.person.is_deceased:
+            return _("deceased")
+        return "" if age is None else _("%(age)s yrs") % {"age": age}
+
+    @property
+    def overseas(self) -> bool:
+        return self.person.residence == Place.OVERSEAS or self.person.nationality == Place.OVERSEAS
+
+
+@dataclass
+class Couple:
+    left: TreeNode
+    right: TreeNode
+    divorced: bool
+
+    @property
+    def mid_x(self) -> float:
+        return (self.left.x + self.right.x) / 2
+
+    @property
+    def y(self) -> float:
+        return self.left.y
+
+
+@dataclass
+class Descent:
+    """Lines from one parent unit down to its children."""
+
+    from_x: float
+    from_y: float
+    bar_y: float
+    children: list[TreeNode]
+
+    @property
+    def bar_left(self) -> float:
+        return min([self.from_x, *(c.x for c in self.children)])
+
+    @property
+    def bar_right(self) -> float:
+        return max([self.from_x, *(c.x for c in self.children)])
+
+
+@dataclass
+class FamilyTree:
+    width: float
+    height: float
+    nodes: list[TreeNode]
+    couples: list[Couple]
+    descents: list[Descent]
+    stakeholders: list[TreeNode]
+    stakeholder_y: float
+    font: str = FONT
+
+    @property
+    def empty(self) -> bool:
+        return not self.nodes and not self.stakeholders
+
+
+def parents_within_map(kyc: Kyc) -> dict[int, set[int]]:
+    """Each person's parents within the map: implied by the relationship to the client,
+    plus the explicit links."""
+    people = kyc.people
+    me = kyc.client_person
+    spouses = [p for p in people if p.relationship == Relationship.SPOUSE]
+    parents: dict[int, set[int]] = defaultdict(set)
+    for person in people:
+        if me and person.relationship == Relationship.CHILD:
+            parents[person.pk].add(me.pk)
+        if me and person.relationship == Relationship.PARENT:
+            parents[me.pk].add(person.pk)
+        if len(spouses) == 1 and person.relationship == Relationship.PARENT_IN_LAW:
+            parents[spouses[0].pk].add(person.pk)
+    for link in kyc.links:
+        if link.kind == PersonLink.Kind.PARENT_OF:
+            parents[link.to_person_id].add(link.from_person_id)
+    # A child with only the client as parent is the child of the current spouse
+    # unless a link says otherwise (children of an earlier marriage carry that link).
+    if me and len(spouses) == 1:
+        for person in people:
+            if person.relationship == Relationship.CHILD and parents[person.pk] == {me.pk}:
+                parents[person.pk].add(spouses[0].pk)
+    return parents
+
+
+def _couples_of(kyc: Kyc) -> list[tuple[int, int, bool]]:
+    me = kyc.client_person
+    pairs: list[tuple[int, int, bool]] = []
+    for person in kyc.people:
+        if me and person.relationship == Relationship.SPOUSE:
+            pairs.append((me.pk, person.pk, False))
+        if me and person.relationship == Relationship.EX_SPOUSE:
+            pairs.append((person.pk, me.pk, True))
+    for link in kyc.links:
+        if link.kind in {PersonLink.Kind.SPOUSE_OF, PersonLink.Kind.EX_SPOUSE_OF}:
+            pairs.append(
+                (link.from_person_id, link.to_person_id, link.kind == PersonLink.Kind.EX_SPOUSE_OF)
+            )
+    # Two parents (or two parents-in-law) are drawn as a couple unless linked otherwise.
+    linked = {frozenset(pair[:2]) for pair in pairs}
+    for relationship in (Relationship.PARENT, Relationship.PARENT_IN_LAW):
+        group = [p for p in kyc.people if p.relationship == relationship]
+        if len(group) == 2 and frozenset(p.pk for p in group) not in linked:
+            male_first = sorted(group, key=lambda p: p.gender != "male")
+            pairs.append((male_first[0].pk, male_first[1].pk, False))
+    return pairs
+
+
+def _place_groups(groups: list[tuple[float, list[TreeNode]]], y: float) -> None:
+    """Centre each group of siblings under its anchor, pushing right to avoid overlap."""
+    cursor = float("-inf")
+    for anchor, members in sorted(groups, key=lambda g: g[0]):
+        width = (len(members) - 1) * SLOT
+        start = max(
+            anchor - width / 2,
+            cursor + SLOT + GROUP_GAP if cursor > float("-inf") else anchor - width / 2,
+        )
+        for index, node in enumerate(members):
+            node.x = start + index * SLOT
+            node.y = y
+        cursor = start + width
+
+
+def family_tree(kyc: Kyc) -> FamilyTree:
+    """Lay out the genogram.
+
+    1. Put the client's generation in one row: siblings, ex-spouses, the client, spouse.
+    2. Place each younger generation under its parents' couple, children of one couple
+       side by side, groups pushed apart where they would overlap.
+    3. Place each older generation above the child it belongs to (parents above the
+       client, parents-in-law above the spouse).
+    4. Shift everything right so that nothing is cut off; stakeholders go in a last row.
+    """
+    nodes = {p.pk: TreeNode(p, is_client=p.relationship == Relationship.SELF) for p in kyc.people}
+    in_tree = {
+        pk: n for pk, n in nodes.items() if GENERATION.get(n.person.relationship) is not None
+    }
+    parents = parents_within_map(kyc)
+    couple_pairs = [c for c in _couples_of(kyc) if c[0] in in_tree and c[1] in in_tree]
+    rows: dict[int, list[TreeNode]] = defaultdict(list)
+    for node in in_tree.values():
+        rows[GENERATION[node.person.relationship]].append(node)  # type: ignore[index]
+
+    def y_of(generation: int) -> float:
+        return MARGIN + 20 + (generation - min(rows, default=0)) * ROW
+
+    # 1. The client's generation.
+    order: dict[str, int] = {
+        Relationship.SIBLING: 0,
+        Relationship.EX_SPOUSE: 1,
+        Relationship.SELF: 2,
+        Relationship.SPOUSE: 3,
+    }
+    row0 = sorted(
+        rows.get(0, []),
+        key=lambda n: (order.get(n.person.relationship, 4), n.person.birth_year or 0),
+    )
+    for index, node in enumerate(row0):
+        node.x, node.y = index * SLOT, y_of(0)
+
+    # 2. Younger generations, under their parents.
+    for generation in (1, 2):
+        groups: dict[frozenset[int], list[TreeNode]] = defaultdict(list)
+        for node in sorted(rows.get(generation, []), key=lambda n: n.person.birth_year or 0):
+            placed_parents = frozenset(
+                pk for pk in parents.get(node.person.pk, set()) if pk in in_tree
+            )
+            groups[placed_parents].append(node)
+        anchored = []
+        for parent_ids, members in groups.items():
+            xs = [in_tree[pk].x for pk in parent_ids if in_tree[pk].y]
+            anchored.append((sum(xs) / len(xs) if xs else 0.0, members))
+        _place_groups(anchored, y_of(generation))
+
+    # 3. Older generations, above their children.
+    for generation in (-1, -2):
+        groups_up: dict[int | None, list[TreeNode]] = defaultdict(list)
+        for node in rows.get(generation, []):
+            child = next(
+                (
+                    pk
+                    for pk, ps in parents.items()
+                    if node.person.pk in ps and pk in in_tree and in_tree[pk].y
+                ),
+                None,
+            )
+            groups_up[child].append(node)
+        anchored = []
+        for child_pk, members in groups_up.items():
+            members.sort(key=lambda n: n.person.gender != "male")
+            anchored.append((in_tree[child_pk].x if child_pk else 0.0, members))
+        _place_groups(anchored, y_of(generation))
+
+    # 4. Shift into view; stakeholders in the last row.
+    tree_nodes = list(in_tree.values())
+    min_x = min((n.x for n in tree_nodes), default=0)
+    for node in tree_nodes:
+        node.x += MARGIN + SYMBOL - min_x
+    stakeholders = [n for pk, n in nodes.items() if pk not in in_tree]
+    stakeholder_y = (
+        (max((n.y for n in tree_nodes), default=MARGIN) + ROW) if tree_nodes else MARGIN + 20
+    )
+    for index, node in enumerate(stakeholders):
+        node.x, node.y = MARGIN + SYMBOL + index * SLOT, stakeholder_y
+    couples = []
+    for a, b, divorced in couple_pairs:
+        left, right = sorted((in_tree[a], in_tree[b]), key=lambda n: n.x)
+        if left.y == right.y:
+            couples.append(Couple(left, right, divorced))
+    descents = []
+    by_parents: dict[frozenset[int], list[TreeNode]] = defaultdict(list)
+    for child_pk, known_parents in parents.items():
+        placed_ids = frozenset(pk for pk in known_parents if pk in in_tree)
+        if child_pk in in_tree and placed_ids:
+            by_parents[placed_ids].append(in_tree[child_pk])
+    for parent_ids, children in by_parents.items():
+        parent_nodes = [in_tree[pk] for pk in parent_ids]
+        from_x = sum(n.x for n in parent_nodes) / len(parent_nodes)
+        from_y = max(n.y for n in parent_nodes) + (0 if len(parent_nodes) > 1 else SYMBOL / 2)
+        child_y = min(c.y for c in children)
+        descents.append(
+            Descent(from_x, from_y, child_y - SYMBOL / 2 - 22, sorted(children, key=lambda c: c.x))
+        )
+    all_nodes = tree_nodes + stakeholders
+    width = max((n.x for n in all_nodes), default=0) + SYMBOL + MARGIN
+    height = max((n.y for n in all_nodes), default=0) + SYMBOL + 56
+    return FamilyTree(
+        width=max(width, 320),
+        height=max(height, 160),
+        nodes=tree_nodes,
+        couples=couples,
+        descents=descents,
+        stakeholders=stakeholders,
+        stakeholder_y=stakeholder_y,
+    )
+
+
+@dataclass
+class Segment:
+    label: str
+    amount: Decimal
+    share: float
+    x: float = 0
+    width: float = 0
+    color: str = ""
+    hatched: bool = False
+
+
+@dataclass
+class LegendLine:
+    y: float
+    segments: list[Segment]
+
+
+@dataclass
+class Bar:
+    title: str
+    y: float
+    segments: list[Segment]
+    total: Decimal
+    legend: list[LegendLine] = field(default_factory=list)
+
+
+@dataclass
+class AssetStructure:
+    width: float
+    height: float
+    bar_x: float
+    bar_width: float
+    bars: list[Bar]
+    assets_total: Decimal
+    debts_total: Decimal
+    guarantees_total: Decimal
+    net_worth: Decimal
+    font: str = FONT
+
+    @property
+    def empty(self) -> bool:
+        return not self.assets_total and not self.debts_total and not self.guarantees_total
+
+
+def _bar(
+    title: str,
+    parts: Iterable[tuple[str, Decimal, bool]],
+    y: float,
+    x: float,
+    width: float,
+    scale: Decimal,
+) -> Bar:
+    segments = [
+        Segment(label, amount, 0, hatched=hatched) for label, amount, hatched in parts if amount > 0
+    ]
+    total = sum((s.amount for s in segments), Decimal(0))
+    cursor = x
+    for index, segment in enumerate(segments):
+        segment.share = float(segment.amount / total) if total else 0
+        segment.width = float(segment.amount / scale) * width if scale else 0
+        segment.x = cursor
+        segment.color = PALETTE[index % len(PALETTE)]
+        cursor += segment.width
+    return Bar(title, y, segments, total)
+
+
+def asset_structure(kyc: Kyc) -> AssetStructure:
+    """Totals by each of the three classifications, by category, and debts beside them.
+
+    Every bar uses the same scale (the larger of assets and liabilities), so lengths
+    compare across bars: a guarantee as long as the assets bar is as big as all assets.
+    """
+    assets = kyc.assets
+
+    def by(attribute: str, choices: type[models.Choices]) -> list[tuple[str, Decimal, bool]]:
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for asset in assets:
+            totals[getattr(asset, attribute)] += asset.value
+        return [
+            (str(label), totals[value], False) for value, label in choices.choices if totals[value]
+        ]
+
+    liabilities_parts: dict[str, Decimal] = defaultdict(Decimal)
+    for liability in kyc.liabilities:
+        liabilities_parts[liability.kind] += liability.amount
+    debt_parts = [
+        (str(label), liabilities_parts[value], value == LiabilityKind.GUARANTEE)
+        for value, label in LiabilityKind.choices
+        if liabilities_parts[value]
+    ]
+    scale = max(kyc.assets_total, sum(liabilities_parts.values(), Decimal(0)), Decimal(1))
+    bar_x, bar_width = 190.0, 520.0
+    specs = [
+        (_("Enterprise / family"), by("holding", Holding)),
+        (_("Personal / marital"), by("marital", MaritalProperty)),
+        (_("Domestic / overseas"), by("location", Place)),
+        (_("By category"), by("category", AssetCategory)),
+        (_("Liabilities and guarantees"), debt_parts),
+    ]
+    bars = []
+    y = 56.0
+    for title, parts in specs:
+        bar = _bar(title, parts, y, bar_x, bar_width, scale)
+        # A few legend entries per line keep long category lists inside the picture.
+        for start in range(0, max(len(bar.segments), 1), LEGEND_PER_LINE):
+            line_y = y + 38 + (start // LEGEND_PER_LINE) * 16
+            bar.legend.append(LegendLine(line_y, bar.segments[start : start + LEGEND_PER_LINE]))
+        bars.append(bar)
+        y = bar.legend[-1].y + 26
+    return AssetStructure(
+        width=bar_x + bar_width + 30,
+        height=y,
+        bar_x=bar_x,
+        bar_width=bar_width,
+        bars=bars,
+        assets_total=kyc.assets_total,
+        debts_total=kyc.debts_total,
+        guarantees_total=kyc.guarantees_total,
+        net_worth=kyc.net_worth,
+    )
+
+
+def text_width(text: str, font_size: float) -> float:
+    """A generous estimate of how wide `text` is drawn in Noto Sans CJK, in user units.
+
+    Chinese characters and other wide ones take a full em; Latin letters, digits and
+    punctuation about half of one (0.6 errs on the wide side).
+    """
+    return sum(1.0 if east_asian_width(c) in ("W", "F") else 0.6 for c in text) * font_size
+
+
+@dataclass(frozen=True)
+class LabelPosition:
+    x: float
+    y: float
+    anchor: str  # SVG text-anchor
+    inside: bool  # white on the bar rather than dark beside it
+
+
+FLOW_LABEL_SIZE = 11
+
+
+@dataclass
+class FlowRow:
+    label: str
+    purpose: str
+    amount_label: str
+    condition: str
+    keep_control: bool
+    y: float
+    x1: float
+    x2: float
+    open_ended: bool
+    color: str
+    # Where labels may go: right of the names column, left of the picture's edge.
+    left_limit: float = 0
+    right_limit: float = float("inf")
+
+    @property
+    def bar_width(self) -> float:
+        return max(self.x2 - self.x1, 4)
+
+    @property
+    def label_text(self) -> str:
+        return f"{self.amount_label} · {self.condition}" if self.condition else self.amount_label
+
+    @cached_property
+    def label_position(self) -> LabelPosition:
+        """Inside the bar if it is long enough, else beside it, else under it.
+
+        Beside means after the bar's end (past its arrow), or, when that would run off
+        the picture, before its start (past the lock of a kept control).
+        """
+        needed = text_width(self.label_text, FLOW_LABEL_SIZE)
+        baseline = self.y + 5
+        if needed + 12 <= self.bar_width:
+            return LabelPosition(self.x1 + 6, baseline, "start", inside=True)
+        after = self.x2 + 14
+        if after + needed <= self.right_limit:
+            return LabelPosition(after, baseline, "start", inside=False)
+        before = self.x1 - (22 if self.keep_control else 6)
+        if before - needed >= self.left_limit:
+            return LabelPosition(before, baseline, "end", inside=False)
+        # Under the bar, from its start or as far left as the label needs.
+        x = max(self.left_limit, min(self.x1, self.right_limit - needed))
+        return LabelPosition(x, self.y + 24, "start", inside=False)
+
+
+@dataclass
+class Tick:
+    year: int
+    x: float
+
+
+@dataclass
+class MoneyFlow:
+    width: float
+    height: float
+    axis_x: float
+    axis_y: float
+    axis_end: float
+    rows: list[FlowRow]
+    ticks: list[Tick]
+    now_x: float
+    font: str = FONT
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+
+def money_flow(
+    kyc: Kyc, *, label_width: float = 190, plot_width: float = 520, row_height: float = 46
+) -> MoneyFlow:
+    """Who receives what, from when to when, on a shared year axis."""
+    this_year = timezone.localdate().year
+    allocations = sorted(kyc.allocations, key=lambda a: (a.start_year, a.person_id))
+    first = min([this_year, *(a.start_year for a in allocations)])
+    last = max([this_year + 10, *((a.end_year or a.start_year + 10) for a in allocations)])
+    last = min(last, first + 60)
+    span = max(last - first, 1)
+
+    def x_of(year: int) -> float:
+        return label_width + (min(max(year, first), last) - first) / span * plot_width
+
+    rows = []
+    for index, allocation in enumerate(allocations):
+        if allocation.annual_amount is not None:
+            amount = _("%(amount)s a year") % {"amount": format_short(allocation.annual_amount)}
+        else:
+            share = allocation.share_percent or Decimal(0)
+            amount = _("%(share)s%% of wealth") % {"share": f"{share.normalize():f}"}
+        rows.append(
+            FlowRow(
+                label=str(allocation.person),
+                purpose=allocation.get_purpose_display(),
+                amount_label=amount,
+                condition=allocation.condition,
+                keep_control=allocation.keep_control,
+                y=60 + index * row_height,
+                x1=x_of(allocation.start_year),
+                x2=x_of(allocation.end_year or last),
+                open_ended=allocation.end_year is None,
+                color=PALETTE[index % len(PALETTE)],
+                left_limit=label_width,
+                right_limit=label_width + plot_width + 40 - 4,
+            )
+        )
+    step = 5 if span > 15 else (2 if span > 6 else 1)
+    ticks = [
+        Tick(year, x_of(year))
+        for year in range(first - first % step + step, last + 1, step)
+        if year >= first
+    ]
+    ticks = [Tick(first, x_of(first)), *ticks] if not ticks or ticks[0].year != first else ticks
+    axis_y = 60 + len(rows) * row_height
+    return MoneyFlow(
+        width=label_width + plot_width + 40,
+        height=axis_y + 40,
+        axis_x=label_width,
+        axis_y=axis_y,
+        axis_end=label_width + plot_width,
+        rows=rows,
+        ticks=ticks,
+        now_x=x_of(this_year),
+    )

@@ -1,0 +1,31 @@
+"""The client-value card on the client page (see clients.panels)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from clients.models import Client
+from clients.panels import Panel, panel_register
+from scoring.explain import explain_stored
+from scoring.selectors import score_history, score_of
+
+
+def _context(request: HttpRequest, client: Client) -> dict[str, Any]:
+    value = score_of(client=client)
+    return {
+        "value": value,
+        "explanation": (
+            explain_stored(value.version, value.score, value.tier, value.matched_rules)
+            if value and value.version
+            else None
+        ),
+        "score_history": list(score_history(client=client)),
+    }
+
+
+def register() -> None:
+    panel_register(
+        Panel(key="score", order=10, template="scoring/client_panel.html", context=_context)
+    )
