@@ -254,6 +254,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # backoff up to this many times before the document is marked failed.
 PLAN_RENDER_MAX_RETRIES = env_int("PLAN_RENDER_MAX_RETRIES", 4)
 PLAN_RENDER_RETRY_BACKOFF = env_int("PLAN_RENDER_RETRY_BACKOFF", 5)
+# The two library fixes in kms/pdf_speedups.py that make plans render faster. Off, the
+# libraries draw as shipped: a way to rule the fixes out when a plan looks wrong.
+PLAN_RENDER_SPEEDUPS = env_bool("PLAN_RENDER_SPEEDUPS", True)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)

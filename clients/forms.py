@@ -7,17 +7,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from advisor_crm.accounts.models import User
-from clients.models import Client, ClientType, CvmStage, Gender
+from clients.models import Client, ClientType, CvmStage
 from clients.reference import INDUSTRY_CHOICES
 from clients.selectors import advisors_assignable_by, referrer_choices
 from clients.services import tags_parse
 from clients.validators import (
-    id_number_birth_date,
-    id_number_is_male,
     normalize_id_number,
     normalize_mobile,
-    validate_id_number,
-    validate_mobile,
 )
 
 
@@ -52,7 +48,29 @@ class ReferrerSelect(forms.Select):
         return context
 
 
-class ClientForm(forms.ModelForm):
+class RulesModelForm(forms.ModelForm):
+    """A model form whose domain rules live in the model's clean() (and services).
+
+    The form parses input and shows errors. When some field failed to parse, the
+    instance still holds the old value of that field, so the model's cross-field
+    rules would judge values the user did not enter; they run once parsing passes.
+    Field validators and constraints run as in any model form.
+    """
+
+    def _post_clean(self) -> None:
+        # (_post_clean is ModelForm's validation of the instance; the stubs omit it.)
+        if not self.errors:
+            super()._post_clean()  # type: ignore[misc]
+            return
+        instance = self.instance
+        instance.clean = lambda: None
+        try:
+            super()._post_clean()  # type: ignore[misc]
+        finally:
+            del instance.clean
+
+
+class ClientForm(RulesModelForm):
     """Profile facts of a client.
 
     The ID number is not a model field: it is validated here, then encrypted by the
@@ -142,61 +160,30 @@ class ClientForm(forms.ModelForm):
                 ) % {"masked": self.instance.id_number_masked}
 
     def clean_phone(self) -> str:
-        phone = self.cleaned_data.get("phone", "")
-        if not phone:
-            return ""
-        validate_mobile(phone)
-        return normalize_mobile(phone)
+        # Parsing only: the model validates the number (Client.phone's validator).
+        return normalize_mobile(self.cleaned_data.get("phone", ""))
 
     def clean_id_number(self) -> str:
-        number = normalize_id_number(self.cleaned_data.get("id_number", ""))
-        if number:
-            validate_id_number(number)
-        return number
+        return normalize_id_number(self.cleaned_data.get("id_number", ""))
 
     def clean_tags_text(self) -> list[str]:
         return tags_parse(self.cleaned_data.get("tags_text", ""))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        number = cleaned.get("id_number")
-        typed = bool(number)
-        if not number and self.instance.pk and self.instance.has_id_number:
-            # An edit keeps the stored number; the profile must still agree with it.
-            number = self.instance.get_id_number()
-        client_type = cleaned.get("client_type")
-        if number and client_type == ClientType.ENTERPRISE:
-            self.add_error(
-                "id_number" if typed else "client_type",
-                _(
-                    "An enterprise has no resident ID number; record its representative as a person."
-                ),
-            )
-            return cleaned
-        if number:
-            birth_from_id = id_number_birth_date(number)
-            birth_date = cleaned.get("birth_date")
-            if birth_date is None and "birth_date" not in self.errors and typed:
-                # The ID number carries the birth date; fill it in rather than ask twice.
-                cleaned["birth_date"] = birth_from_id
-            elif birth_date is not None and birth_date != birth_from_id:
-                self.add_error(
-                    "birth_date",
-                    _("The ID number gives the birth date %(date)s, which differs from this one.")
-                    % {"date": birth_from_id},
-                )
-            gender = cleaned.get("gender")
-            gender_from_id = Gender.MALE if id_number_is_male(number) else Gender.FEMALE
-            if not gender:
-                if typed:
-                    cleaned["gender"] = gender_from_id
-            elif gender != gender_from_id:
-                self.add_error(
-                    "gender",
-                    _("The ID number belongs to a %(gender)s; please check the gender.")
-                    % {"gender": gender_from_id.label},
-                )
+        if cleaned.get("id_number"):
+            # Client.clean() checks the number against the profile (and fills in what
+            # it carries) when the model form validates the instance.
+            self.instance.set_id_number(cleaned["id_number"])
         return cleaned
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        # What Client.clean() filled in from the ID number goes to the service too.
+        if not self.errors:
+            for name in ("birth_date", "gender"):
+                if not self.cleaned_data.get(name):
+                    self.cleaned_data[name] = getattr(self.instance, name)
 
 
 class ClientFilterForm(forms.Form):

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -11,6 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from clients import crypto
 from clients.reference import INDUSTRY_CHOICES, OCCUPATION_CLASSES
+from clients.validators import (
+    id_number_birth_date,
+    id_number_is_male,
+    validate_id_number,
+    validate_mobile,
+)
 
 if TYPE_CHECKING:
     from advisor_crm.accounts.models import User
@@ -68,23 +75,14 @@ class ClientQuerySet(models.QuerySet["Client"]):
     def visible_to(self, user: User) -> ClientQuerySet:
         """The one place that decides which clients a user may see.
 
-        Admins see every client, team leads the clients of the advisors in the teams
-        they lead (and their own), advisors only their own. Every view, export and
-        task goes through this method.
+        A user sees the clients of the users they oversee, as accounts decides:
+        admins every client, team leads the clients of the members of the teams they
+        lead (and their own), advisors only their own. Every view, export and task goes
+        through this method.
         """
-        from advisor_crm.accounts.models import User
+        from advisor_crm.accounts.selectors import overseen_by_condition
 
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_crm_admin:
-            return self.all()
-        if user.is_team_lead:
-            # Resolve the team to a literal list of owner ids first (one small query):
-            # with literals the planner estimates the share of rows correctly and walks
-            # the list's sort index, where a join or subquery made it scan the table.
-            team = User.objects.filter(Q(pk=user.pk) | Q(team__lead=user))
-            return self.filter(owner_id__in=list(team.values_list("pk", flat=True)))
-        return self.filter(owner=user)
+        return self.filter(overseen_by_condition(user=user, field="owner"))
 
     def active(self) -> ClientQuerySet:
         return self.filter(archived_at__isnull=True)
@@ -115,7 +113,9 @@ class Client(models.Model):
     name = models.CharField(_("name"), max_length=100)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
-    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    phone = models.CharField(
+        _("mobile phone"), max_length=20, blank=True, validators=[validate_mobile]
+    )
     # The ID number is never stored in clear: the ciphertext is decrypted only to
     # reveal it on request, and the blind index serves exact search.
     id_number_encrypted = models.TextField(blank=True, editable=False)
@@ -215,6 +215,11 @@ class Client(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        # Once stored, the number is the stored one: later edits check against it.
+        self._id_number_given = ""
+
     def get_additional_data(self) -> dict[str, int]:
         # Audit entries carry the client id so that the history tab is one query.
         return {"client_id": self.pk}
@@ -234,6 +239,56 @@ class Client(models.Model):
         else:
             self.id_number_encrypted = ""
             self.id_number_index = ""
+        # A number given now (not the stored one) is validated by clean(), and fills
+        # in the birth date and gender it carries when those are empty.
+        self._id_number_given = value
+
+    def clean(self) -> None:
+        """The profile agrees with the ID number, whichever way the client came in.
+
+        1. A number given now must be a valid resident ID number (check digit, date).
+        2. An enterprise has none.
+        3. The birth date and gender the number carries fill the empty ones (when the
+           number is given now) or must equal those recorded.
+        Errors name the form field the user can fix: the number when it was given
+        now, otherwise the profile field that disagrees with the stored number.
+        """
+        given: str = getattr(self, "_id_number_given", "")
+        if given:
+            try:
+                validate_id_number(given)
+            except ValidationError as error:
+                raise ValidationError({"id_number": error.error_list}) from error
+        number = given or (self.get_id_number() if self.id_number_encrypted else "")
+        if not number:
+            return
+        if self.client_type == ClientType.ENTERPRISE:
+            raise ValidationError(
+                {
+                    "id_number" if given else "client_type": _(
+                        "An enterprise has no resident ID number; record its representative as a person."
+                    )
+                }
+            )
+        errors: dict[str, object] = {}
+        birth_from_id = id_number_birth_date(number)
+        if self.birth_date is None:
+            if given:
+                self.birth_date = birth_from_id
+        elif self.birth_date != birth_from_id:
+            errors["birth_date"] = _(
+                "The ID number gives the birth date %(date)s, which differs from this one."
+            ) % {"date": birth_from_id}
+        gender_from_id = Gender.MALE if id_number_is_male(number) else Gender.FEMALE
+        if not self.gender:
+            if given:
+                self.gender = gender_from_id
+        elif self.gender != gender_from_id:
+            errors["gender"] = _(
+                "The ID number belongs to a %(gender)s; please check the gender."
+            ) % {"gender": gender_from_id.label}
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def id_number_masked(self) -> str:

@@ -7,7 +7,8 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from advisor_crm.accounts.models import User
+from advisor_crm.accounts.models import Role, User
+from advisor_crm.accounts.selectors import users_overseen_by
 from advisor_crm.pagination import KeysetPage, keyset_paginate
 from clients import crypto
 from clients.models import Client
@@ -84,16 +85,14 @@ def client_list(
 
 
 def advisors_assignable_by(*, user: User) -> list[User]:
-    """Advisors a user may give a client to: admins any, leads their team, else self."""
-    if user.is_crm_admin:
-        return list(User.objects.filter(is_active=True).exclude(role="admin").order_by("username"))
-    if user.is_team_lead:
-        return list(
-            User.objects.filter(Q(pk=user.pk) | Q(team__lead=user, is_active=True)).order_by(
-                "username"
-            )
-        )
-    return [user]
+    """Who a user may give a client to: the active users they oversee, bar administrators.
+
+    So admins may give a client to any advisor or lead, leads to themselves or a
+    member of their teams, advisors only to themselves. A client belongs to someone
+    who sells: never to an administrator, never to someone who has left.
+    """
+    overseen = users_overseen_by(user=user)
+    return list(overseen.filter(is_active=True).exclude(role=Role.ADMIN).order_by("username"))
 
 
 def referrer_choices(*, user: User, owner: User) -> QuerySet[Client]:

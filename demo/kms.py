@@ -46,7 +46,7 @@ def _item(
 
 
 def _finish(case: KmsCase, status: str) -> None:
-    state = selectors.case_state(case)
+    state = selectors.case_state(case=case)
     for check in state.checks:
         services.item_accept_warnings(
             item=check.item, keys=[m.key for m in check.unaccepted_warnings]

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
+
+from django.db.models import Model
 
 from advisor_crm.accounts.models import User
 from clients.models import Client
+from kyc import services as kyc_services
 from kyc.models import (
     Allocation,
     Asset,
@@ -30,6 +33,14 @@ from kyc.models import (
 W = Decimal(10_000)  # one 万 yuan
 
 
+M = TypeVar("M", bound=Model)
+
+
+def _add(model: type[M], **fields: Any) -> M:
+    # Through the KYC service, so that the demo data meets the same rules as a user.
+    return kyc_services.kyc_row_add(row=model(**fields))
+
+
 def _is_filled(client: Client) -> bool:
     return Person.objects.filter(client=client).exclude(relationship="self").exists()
 
@@ -38,14 +49,15 @@ def _people(client: Client, rows: list[dict[str, Any]]) -> dict[str, Person]:
     people = {}
     for row in rows:
         key = row.pop("key")
-        people[key] = Person.objects.create(client=client, **row)
+        people[key] = _add(Person, client=client, **row)
     return people
 
 
 def _assets(client: Client, rows: list[tuple[Any, ...]]) -> None:
     """(category, description, 万, owner person/enterprise, holding, marital, location, days)."""
     for category, description, wan, owner, holding, marital, location, days in rows:
-        Asset.objects.create(
+        _add(
+            Asset,
             client=client,
             category=category,
             description=description,
@@ -60,7 +72,8 @@ def _assets(client: Client, rows: list[tuple[Any, ...]]) -> None:
 
 
 def _consent(client: Client, user: User, given_on: dt.date) -> None:
-    SensitiveConsent.objects.create(
+    _add(
+        SensitiveConsent,
         client=client,
         recorded_by=user,
         given_on=given_on,
@@ -90,7 +103,8 @@ def fill_zhao(client: Client, advisor: User) -> None:
              "health_notes": "高血压，长期服药"},
         ],
     )  # fmt: skip
-    company = Enterprise.objects.create(
+    company = _add(
+        Enterprise,
         client=client,
         name="杭州立新软件科技有限公司",
         owner=p["me"],
@@ -125,23 +139,30 @@ def fill_zhao(client: Client, advisor: User) -> None:
             ),
         ],
     )
-    Liability.objects.create(
+    _add(Liability,
         client=client, kind="guarantee", amount=Decimal(500) * W, lender="招商银行杭州分行",
         borrower_enterprise=company, guarantor=p["me"], joint_liability=True, due_year=2029,
         notes="公司经营贷款，赵先生个人承担连带责任担保",
     )  # fmt: skip
-    Liability.objects.create(
+    _add(Liability,
         client=client, kind="mortgage", amount=Decimal(180) * W, lender="建设银行", borrower_person=p["me"],
         annual_repayment=Decimal(24) * W, due_year=2044,
     )  # fmt: skip
-    IncomeSource.objects.create(
-        client=client, person=p["me"], kind="business", annual_amount=Decimal(150) * W
+    _add(
+        IncomeSource, client=client, person=p["me"], kind="business", annual_amount=Decimal(150) * W
     )
-    IncomeSource.objects.create(
-        client=client, person=p["father"], kind="pension", annual_amount=Decimal("48000")
+    _add(
+        IncomeSource,
+        client=client,
+        person=p["father"],
+        kind="pension",
+        annual_amount=Decimal("48000"),
     )
     Household.objects.update_or_create(client=client, defaults={"annual_spending": Decimal(60) * W})
-    allocation = Allocation.objects.create
+
+    def allocation(**fields: Any) -> None:
+        _add(Allocation, **fields)
+
     allocation(client=client, person=p["daughter"], purpose="education", annual_amount=Decimal(10) * W,
                start_year=2027, end_year=2046, condition="按学业阶段支付，至 22 岁", keep_control=True)  # fmt: skip
     allocation(client=client, person=p["father"], purpose="support", annual_amount=Decimal(3) * W,
@@ -152,15 +173,15 @@ def fill_zhao(client: Client, advisor: User) -> None:
                start_year=2026, keep_control=False)  # fmt: skip
     allocation(client=client, person=p["daughter"], purpose="marriage", share_percent=Decimal(20),
                start_year=2052, condition="结婚时给付", keep_control=True)  # fmt: skip
-    medical = ExistingPolicy.objects.create(
+    medical = _add(ExistingPolicy,
         client=client, insurer="众安保险", product_name="尊享e生百万医疗", product_type="medical",
         policyholder=p["me"], insured=p["me"], sum_assured=Decimal(300) * W, annual_premium=Decimal(1200),
         years_paid=1, years_total=1, start_date=dt.date(2023, 6, 1),
     )  # fmt: skip
-    PolicyBeneficiary.objects.create(client=client, policy=medical, legal_heirs=True)
+    _add(PolicyBeneficiary, client=client, policy=medical, legal_heirs=True)
     # An accident policy for his father with no beneficiary named: the benefit would
     # fall into the estate (Insurance Law art. 42), one of the risks to find.
-    ExistingPolicy.objects.create(
+    _add(ExistingPolicy,
         client=client, insurer="中国人寿", product_name="老年意外险", product_type="accident",
         policyholder=p["me"], insured=p["father"], sum_assured=Decimal(20) * W, annual_premium=Decimal(600),
         years_paid=1, years_total=1, start_date=dt.date(2025, 9, 1),
@@ -189,7 +210,8 @@ def fill_qian(client: Client, advisor: User) -> None:
              "marital_status": "married", "occupation": "退休会计", "annual_income": Decimal(8) * W, "cares_about": True},
         ],
     )  # fmt: skip
-    company = Enterprise.objects.create(
+    company = _add(
+        Enterprise,
         client=client,
         name="上海建军实业有限公司",
         owner=p["husband"],
@@ -252,21 +274,25 @@ def fill_qian(client: Client, advisor: User) -> None:
             ),
         ],
     )
-    Liability.objects.create(
+    _add(Liability,
         client=client, kind="business_loan", amount=Decimal(1000) * W, lender="浦发银行", borrower_enterprise=company,
         guarantor=p["husband"], joint_liability=True, due_year=2028,
     )  # fmt: skip
-    IncomeSource.objects.create(
-        client=client, person=p["husband"], kind="business", annual_amount=Decimal(500) * W
+    _add(
+        IncomeSource,
+        client=client,
+        person=p["husband"],
+        kind="business",
+        annual_amount=Decimal(500) * W,
     )
     Household.objects.update_or_create(
         client=client, defaults={"annual_spending": Decimal(150) * W, "no_policies": True}
     )
-    Allocation.objects.create(client=client, person=p["girl"], purpose="education", annual_amount=Decimal(30) * W,
+    _add(Allocation, client=client, person=p["girl"], purpose="education", annual_amount=Decimal(30) * W,
                               start_year=2026, end_year=2037, condition="含海外留学", keep_control=True)  # fmt: skip
-    Allocation.objects.create(client=client, person=p["boy"], purpose="education", annual_amount=Decimal(30) * W,
+    _add(Allocation, client=client, person=p["boy"], purpose="education", annual_amount=Decimal(30) * W,
                               start_year=2026, end_year=2040, keep_control=True)  # fmt: skip
-    Allocation.objects.create(client=client, person=p["me"], purpose="pension", annual_amount=Decimal(24) * W,
+    _add(Allocation, client=client, person=p["me"], purpose="pension", annual_amount=Decimal(24) * W,
                               start_year=2043, condition="本人 55 岁起终身领取", keep_control=True)  # fmt: skip
 
 
@@ -311,15 +337,17 @@ def fill_big_family(client: Client, advisor: User) -> None:
         (p["mother"], "parent_of", p["brother"]),
     ]
     for a, kind, b in links:
-        PersonLink.objects.create(client=client, from_person=a, kind=kind, to_person=b)
-    factory = Enterprise.objects.create(
+        _add(PersonLink, client=client, from_person=a, kind=kind, to_person=b)
+    factory = _add(
+        Enterprise,
         client=client,
         name="宁波明德精密制造有限公司",
         owner=p["me"],
         share_percent=Decimal(70),
         is_legal_representative=True,
     )
-    trading = Enterprise.objects.create(
+    trading = _add(
+        Enterprise,
         client=client,
         name="明德国际贸易（香港）有限公司",
         owner=p["son"],
@@ -422,11 +450,11 @@ def fill_big_family(client: Client, advisor: User) -> None:
             ("deposit", "美元存款（香港）", 220, p["son"], "family", "personal", "overseas", 3),
         ],
     )
-    Liability.objects.create(client=client, kind="business_loan", amount=Decimal(3000) * W, lender="宁波银行",
+    _add(Liability, client=client, kind="business_loan", amount=Decimal(3000) * W, lender="宁波银行",
                              borrower_enterprise=factory, guarantor=p["me"], joint_liability=True, due_year=2030)  # fmt: skip
-    Liability.objects.create(client=client, kind="guarantee", amount=Decimal(800) * W, lender="农商银行",
+    _add(Liability, client=client, kind="guarantee", amount=Decimal(800) * W, lender="农商银行",
                              guarantor=p["me"], joint_liability=True, notes="为供应商贷款提供担保")  # fmt: skip
-    Liability.objects.create(client=client, kind="mortgage", amount=Decimal(300) * W, lender="工商银行",
+    _add(Liability, client=client, kind="mortgage", amount=Decimal(300) * W, lender="工商银行",
                              borrower_person=p["wife"], annual_repayment=Decimal(36) * W, due_year=2035)  # fmt: skip
     for person, kind, amount in (
         (p["me"], "business", 300),
@@ -434,8 +462,8 @@ def fill_big_family(client: Client, advisor: User) -> None:
         (p["me"], "rental", 24),
         (p["mother"], "pension", 3),
     ):
-        IncomeSource.objects.create(
-            client=client, person=person, kind=kind, annual_amount=Decimal(amount) * W
+        _add(
+            IncomeSource, client=client, person=person, kind=kind, annual_amount=Decimal(amount) * W
         )
     Household.objects.update_or_create(
         client=client, defaults={"annual_spending": Decimal(120) * W}
@@ -451,12 +479,12 @@ def fill_big_family(client: Client, advisor: User) -> None:
         (p["wife"], "pension", 36, None, 2031, None, "60 岁起终身"),
     ]
     for person, purpose, wan, share, start, end, condition in allocations:
-        Allocation.objects.create(
+        _add(Allocation,
             client=client, person=person, purpose=purpose, annual_amount=None if wan is None else Decimal(wan) * W,
             share_percent=None if share is None else Decimal(share), start_year=start, end_year=end,
             condition=condition, keep_control=purpose != "pension",
         )  # fmt: skip
-    life = ExistingPolicy.objects.create(
+    life = _add(ExistingPolicy,
         client=client, insurer="平安人寿", product_name="盛世金越终身寿", product_type="whole_life", policyholder=p["me"],
         insured=p["me"], sum_assured=Decimal(1000) * W, annual_premium=Decimal(50) * W, years_paid=6, years_total=10,
         start_date=dt.date(2020, 3, 1),
@@ -467,12 +495,17 @@ def fill_big_family(client: Client, advisor: User) -> None:
         (1, p["daughter"], 30),
         (2, p["mother"], 100),
     ):
-        PolicyBeneficiary.objects.create(
-            client=client, policy=life, person=person, order=order, share_percent=Decimal(share)
+        _add(
+            PolicyBeneficiary,
+            client=client,
+            policy=life,
+            person=person,
+            order=order,
+            share_percent=Decimal(share),
         )
-    annuity = ExistingPolicy.objects.create(
+    annuity = _add(ExistingPolicy,
         client=client, insurer="太平人寿", product_name="福享年年年金", product_type="annuity", policyholder=p["wife"],
         insured=p["wife"], sum_assured=Decimal(200) * W, annual_premium=Decimal(20) * W, years_paid=5, years_total=5,
         start_date=dt.date(2019, 7, 1), status="paid_up",
     )  # fmt: skip
-    PolicyBeneficiary.objects.create(client=client, policy=annuity, person=p["daughter"], order=1)
+    _add(PolicyBeneficiary, client=client, policy=annuity, person=p["daughter"], order=1)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
 from kms.facts import Facts
@@ -43,6 +44,20 @@ class Calculation:
 
     def input(self, key: str) -> Input:
         return next(i for i in self.inputs if i.key == key)
+
+
+def _filled_in(message: Promise, **values: object) -> Promise:
+    """The message with its %(name)s placeholders filled in, still translated when shown.
+
+    Interpolating a lazy message at once would fix its language to the one active while
+    the calculation is built, not the one of the page or plan that shows it.
+    """
+
+    def fill() -> str:
+        return str(message) % values
+
+    # django-stubs types lazy() as returning what the wrapped function returns.
+    return cast(Promise, lazy(fill, str)())
 
 
 def _inputs(
@@ -122,12 +137,19 @@ def life_cover_need(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calcu
 
 
 def pension_gap(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calculation:
-    """(life expectancy − retirement age) × annual retirement spending − pensions and annuities over those years."""
+    """(age to which retirement income should last − retirement age) × (annual retirement
+    spending − pensions and annuities).
+
+    That age is the later of life expectancy and the longevity horizon an administrator
+    sets: planning to the horizon guards against outliving the money.
+    """
     person = facts.client_person
     female = bool(person and person.gender == "female")
     age = (facts.age_of(person) if person else None) or 0
     retirement = facts.params["retirement_age_female" if female else "retirement_age_male"]
     expectancy = facts.params["life_expectancy_female" if female else "life_expectancy_male"]
+    lasts_until = max(expectancy, facts.params["longevity_horizon"])
+    spending_share = facts.params["retirement_spending_share"] / 100
     pensions = sum(
         (i.annual_amount for i in facts.kyc.income_sources if i.kind == "pension" and (person is None or i.person_id == person.pk)),
         ZERO,
@@ -135,12 +157,13 @@ def pension_gap(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calculati
         (a.annual_amount or ZERO for a in facts.kyc.allocations if a.purpose == AllocationPurpose.PENSION and person and a.person_id == person.pk),
         ZERO,
     )  # fmt: skip
+    # The end age keeps the key life_expectancy: advisors' overrides are saved under it.
     inputs = _inputs(
         "pension",
         [
             ("retirement_age", _("Retirement age"), max(retirement, Decimal(age)), False),
-            ("life_expectancy", _("Life expectancy"), expectancy, False),
-            ("annual_spending", _("Annual spending in retirement"), (facts.annual_spending * Decimal("0.7")).quantize(Decimal(1)), True),
+            ("life_expectancy", _("Age to which retirement income should last"), lasts_until, False),
+            ("annual_spending", _("Annual spending in retirement"), (facts.annual_spending * spending_share).quantize(Decimal(1)), True),
             ("annual_pension", _("Pensions and annuities per year"), pensions, True),
         ],
         overrides,
@@ -152,7 +175,7 @@ def pension_gap(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calculati
         key="pension",
         title=_("Pension gap"),
         formula=_(
-            "(life expectancy − retirement age) × (annual spending in retirement − pensions and annuities)"
+            "(age to which retirement income should last − retirement age) × (annual spending in retirement − pensions and annuities)"
         ),
         inputs=list(inputs.values()),
         result=max(gap, ZERO).quantize(Decimal("0.01")),
@@ -162,7 +185,9 @@ def pension_gap(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calculati
 
 
 def education_fund(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calculation:
-    """Σ over children under 22: years until 22 × cost per year (from their education allocation)."""
+    """Σ over children younger than the education end age: years until that age × cost per
+    year (from their education allocation)."""
+    end_age = facts.params["education_end_age"]
     children = [
         p
         for p in facts.kyc.people
@@ -172,7 +197,7 @@ def education_fund(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calcul
     costs = []
     for child in children:
         age = facts.age_of(child)
-        if age is None or age >= 22:
+        if age is None or age >= end_age:
             continue
         allocation = next(
             (
@@ -184,7 +209,7 @@ def education_fund(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calcul
             ),
             None,
         )
-        remaining = Decimal(22 - max(age, 0))
+        remaining = end_age - max(age, 0)
         years += remaining
         costs.append(
             (
@@ -202,7 +227,7 @@ def education_fund(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calcul
     inputs = _inputs(
         "education",
         [
-            ("years", _("Years of education still ahead (all children, until 22)"), years, False),
+            ("years", _filled_in(_("Years of education still ahead (all children, until %(age)s)"), age=f"{end_age.normalize():f}"), years, False),
             ("cost_per_year", _("Cost per child per year"), default_cost, True),
         ],
         overrides,

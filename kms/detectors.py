@@ -84,10 +84,9 @@ def _share(part: Decimal, whole: Decimal) -> Decimal:
 
 @detector("guarantee", RiskCategory.OWNERSHIP_CHANGE, _("Joint liability for someone else's debt"))
 def guarantee(facts: Facts) -> Detection | None:
-    household = {p.pk for p in facts.kyc.people if p.generation is not None}
     cited = []
     for li in facts.kyc.liabilities:
-        if li.guarantor_id in household and (
+        if li.guarantor_id in facts.kinship.family_ids and (
             li.joint_liability or li.kind == LiabilityKind.GUARANTEE
         ):
             cited.append(
@@ -128,7 +127,7 @@ def marital_common(facts: Facts) -> Detection | None:
     common = sum(
         (a.value for a in facts.kyc.assets if a.marital == MaritalProperty.MARITAL_COMMON), ZERO
     )
-    married = any(p.relationship == "spouse" for p in facts.kyc.people)
+    married = facts.kinship.client_is_married
     arranged = any(a.category == AssetCategory.TRUST for a in facts.kyc.assets) or any(
         a.purpose == "inheritance" and a.keep_control for a in facts.kyc.allocations
     )
@@ -199,11 +198,7 @@ def sole_earner(facts: Facts) -> Detection | None:
 
 @detector("no_health_cover", RiskCategory.LOSS, _("No critical-illness or medical cover"))
 def no_health_cover(facts: Facts) -> Detection | None:
-    family = [
-        p
-        for p in facts.kyc.people
-        if p.relationship in {"self", "spouse", "child"} and not p.is_deceased
-    ]
+    family = [p for p in facts.kinship.immediate_family if not p.is_deceased]
     missing = [p for p in family if not facts.has_health_cover(p)]
     if not missing:
         return None

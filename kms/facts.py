@@ -9,18 +9,15 @@ from functools import cached_property
 from django.utils import timezone
 
 from kms.parameters import parameter_values
+from kyc.kinship import Kinship
 from kyc.models import (
     ExistingPolicy,
     LiabilityKind,
     Person,
     ProductType,
-    Relationship,
 )
-from kyc.pictures import parents_within_map
 from kyc.selectors import Kyc
 
-# Assets that can be turned into cash within this many days count as liquid.
-LIQUID_DAYS = 30
 LIFE_COVER_TYPES = {
     ProductType.WHOLE_LIFE,
     ProductType.TERM_LIFE,
@@ -45,23 +42,9 @@ class Facts:
         return {p.pk: p for p in self.kyc.people}
 
     @cached_property
-    def parents(self) -> dict[int, set[int]]:
-        return parents_within_map(self.kyc)
-
-    @cached_property
-    def spouses(self) -> set[frozenset[int]]:
-        me = self.client_person
-        pairs = {
-            frozenset((me.pk, p.pk))
-            for p in self.kyc.people
-            if me and p.relationship == Relationship.SPOUSE
-        }
-        pairs |= {
-            frozenset((link.from_person_id, link.to_person_id))
-            for link in self.kyc.links
-            if link.kind == "spouse_of"
-        }
-        return pairs
+    def kinship(self) -> Kinship:
+        """Who is whose parent, spouse or relative, and who may insure whom."""
+        return Kinship(self.kyc)
 
     @property
     def in_force_policies(self) -> list[ExistingPolicy]:
@@ -98,7 +81,8 @@ class Facts:
     @property
     def liquid_assets(self) -> Decimal:
         return sum(
-            (a.value for a in self.kyc.assets if a.liquidity_days <= LIQUID_DAYS), Decimal(0)
+            (a.value for a in self.kyc.assets if a.liquidity_days <= self.params["liquid_days"]),
+            Decimal(0),
         )
 
     @property

@@ -13,7 +13,10 @@ from kms.selectors import cases_of
 
 
 def _context(request: HttpRequest, client: Client) -> dict[str, Any]:
-    return {"kms_cases": list(cases_of(client=client)), "plans": list(plans_of_client(client))}
+    return {
+        "kms_cases": list(cases_of(client=client)),
+        "plans": list(plans_of_client(client=client)),
+    }
 
 
 def register() -> None:

@@ -24,14 +24,31 @@ Both are installed once per process by `install()`, which render_pdf calls.
    instead of the character set, so every call rebuilds and looks up its pattern
    again: half of the time spent parsing a plan. A dict that builds a missing entry
    itself makes the lookup hit.
+
+Both reach into functions the libraries do not publish, so each fix names the version
+it was written and tested against (`TESTED_ON`) and is left out, with one warning in
+the log, on any other: an upgrade then costs render time, never a wrongly drawn plan.
+The setting PLAN_RENDER_SPEEDUPS turns both off, to rule them out when a plan looks
+wrong.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
+from importlib import metadata
 from typing import Any
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+# The fixes, each with the library and the version it was written and tested against.
+SVG_LABELS = "SVG labels shaped as one run"
+TOKENIZER_CACHE = "tokenizer regex cache"
+TESTED_ON = {SVG_LABELS: ("weasyprint", "70.0"), TOKENIZER_CACHE: ("tinyhtml5", "2.1.0")}
 
 # Attributes that place or stretch single glyphs: text carrying any of them keeps
 # WeasyPrint's letter-by-letter drawing.
@@ -45,6 +62,8 @@ _label = threading.local()
 # Two first renders at once (threads of the embedded web server) must not both patch:
 # the second would take the first one's wrapper for WeasyPrint's function.
 _installing = threading.Lock()
+# Whether install() has run in this process, whatever it decided: it decides and logs once.
+_installed = False
 
 
 class OneRun(str):
@@ -110,16 +129,62 @@ class _CharactersUntilRegex(dict[tuple[Any, bool], re.Pattern[str]]):
         return pattern
 
 
+def library_version(distribution: str) -> str | None:
+    """The installed version of a distribution, or None when it is not installed."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _tested(fix: str) -> bool:
+    """True when the library a fix patches is the version it was tested against.
+
+    Otherwise the fix is left out with one warning: not an error, since the plan still
+    renders correctly, but whoever upgraded the library should learn that plans now
+    render slower and that the fix wants checking against the new version.
+    """
+    distribution, tested = TESTED_ON[fix]
+    installed = library_version(distribution)
+    if installed == tested:
+        return True
+    logger.warning(
+        "PDF speed-up %r left out: written for %s %s, but %s is installed; "
+        "plans render as the library draws them, only slower.",
+        fix,
+        distribution,
+        tested,
+        f"{distribution} {installed}" if installed else f"no {distribution}",
+    )
+    return False
+
+
 def install() -> None:
-    """Install both fixes in this process (idempotent)."""
+    """Install the fixes in this process (idempotent).
+
+    1. With PLAN_RENDER_SPEEDUPS off, patch nothing and say so once, at INFO: it is
+       what the operator asked for.
+    2. Otherwise install each fix whose library is the version it was tested against,
+       and log one warning for each one left out.
+    """
+    global _installed
     with _installing:
-        if _svg_text is None:
-            _install()
+        if _installed:
+            return
+        _installed = True
+        if not settings.PLAN_RENDER_SPEEDUPS:
+            logger.info(
+                "PDF speed-ups off (PLAN_RENDER_SPEEDUPS): WeasyPrint and tinyhtml5 run as shipped."
+            )
+            return
+        if _tested(SVG_LABELS):
+            _install_svg_labels()
+        if _tested(TOKENIZER_CACHE):
+            _install_tokenizer_cache()
 
 
-def _install() -> None:
+def _install_svg_labels() -> None:
     global _svg_text, _split_first_line
-    import tinyhtml5.inputstream
     import weasyprint.svg
     import weasyprint.text.line_break
 
@@ -128,7 +193,6 @@ def _install() -> None:
     _split_first_line = weasyprint.text.line_break.split_first_line
     weasyprint.text.line_break.split_first_line = _split_first_line_once
 
-    tinyhtml5.inputstream.characters_until_regex = _CharactersUntilRegex()
     _svg_text = weasyprint.svg.text
     # The SVG drawer recognises text nodes by comparing TAGS entries with its `text`
     # global, so both must name the same function.
@@ -136,3 +200,9 @@ def _install() -> None:
     for tag, handler in list(weasyprint.svg.TAGS.items()):
         if handler is _svg_text:
             weasyprint.svg.TAGS[tag] = _draw_svg_text
+
+
+def _install_tokenizer_cache() -> None:
+    import tinyhtml5.inputstream
+
+    tinyhtml5.inputstream.characters_until_regex = _CharactersUntilRegex()

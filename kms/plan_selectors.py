@@ -33,15 +33,15 @@ def plan_get_for_user(*, user: User, document_id: int) -> PlanDocument:
     return get_object_or_404(plans, pk=document_id)
 
 
-def plans_of_case(case: KmsCase) -> QuerySet[PlanDocument]:
+def plans_of_case(*, case: KmsCase) -> QuerySet[PlanDocument]:
     return PlanDocument.objects.filter(case=case).select_related("case", "requested_by")
 
 
-def plans_of_client(client: Client) -> QuerySet[PlanDocument]:
+def plans_of_client(*, client: Client) -> QuerySet[PlanDocument]:
     return PlanDocument.objects.filter(client=client).select_related("case", "requested_by")
 
 
-def plan_blockers(state: selectors.CaseState) -> list[Any]:
+def plan_blockers(*, state: selectors.CaseState) -> list[Any]:
     """Why a case cannot have a plan yet: the blockers of the steps before Review.
 
     A presented, accepted or declined case was complete when it was closed; it can
@@ -72,10 +72,10 @@ class ItemSection:
     answers: list[Finding]
 
 
-def plan_content(document: PlanDocument) -> dict[str, Any]:
+def plan_content(*, document: PlanDocument) -> dict[str, Any]:
     """Everything the PDF template needs, in a fixed number of queries."""
     case = document.case
-    state = selectors.case_state(case)
+    state = selectors.case_state(case=case)
     kyc = state.facts.kyc
     answered_by: dict[int, list[int]] = {}
     sections = []
@@ -106,7 +106,7 @@ def plan_content(document: PlanDocument) -> dict[str, Any]:
         RiskCell(category, [f for f in confirmed if f.category == category])
         for category in RiskCategory
     ]
-    annual_premium = sum((s.item.annual_premium for s in sections), Decimal(0))
+    annual_premium_sum = structure.annual_premium_sum(state.items)
     income = state.facts.household_income
     return {
         "document": document,
@@ -122,11 +122,11 @@ def plan_content(document: PlanDocument) -> dict[str, Any]:
         "answered_by": answered_by,
         "sections": sections,
         "totals": {
-            "annual_premium": annual_premium,
-            "premiums": sum((s.total_premium for s in sections), Decimal(0)),
+            "annual_premium_sum": annual_premium_sum,
+            "total_premium_sum": sum((s.total_premium for s in sections), Decimal(0)),
             "sum_assured": sum((s.item.sum_assured for s in sections), Decimal(0)),
             "income": income,
-            "premium_share": (annual_premium / income * 100).quantize(Decimal("0.1"))
+            "premium_share": (annual_premium_sum / income * 100).quantize(Decimal("0.1"))
             if income
             else None,
         },

@@ -59,7 +59,7 @@ class PlanNotRetryable(Exception):
 
 def plan_request(*, case: KmsCase, user: User) -> PlanDocument:
     """Queue a new numbered plan of the case; the job starts when the transaction commits."""
-    reasons = plan_selectors.plan_blockers(selectors.case_state(case))
+    reasons = plan_selectors.plan_blockers(state=selectors.case_state(case=case))
     if reasons:
         raise PlanNotReady(reasons)
     with transaction.atomic():
@@ -152,7 +152,7 @@ def plan_render(*, document_id: int, final_attempt: bool = True) -> PlanDocument
 def plan_html(document: PlanDocument) -> str:
     """The HTML the PDF is made from, always in Simplified Chinese: the client's copy."""
     with translation.override(PDF_LANGUAGE):
-        context = plan_selectors.plan_content(document)
+        context = plan_selectors.plan_content(document=document)
         context["footer_css"] = _footer_css()
         # The indentation between tags is a tenth of the HTML WeasyPrint would parse.
         return strip_spaces_between_tags(render_to_string("kms/plan/document.html", context))

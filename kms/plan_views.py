@@ -31,9 +31,9 @@ ROW = "kms/plan/panel.html#row"
 def panel_context(case: KmsCase, *, client_wide: bool = False, **extra: Any) -> dict[str, Any]:
     """The plans panel of a case (Review step) or of its client (client page)."""
     plans = (
-        plan_selectors.plans_of_client(case.client)
+        plan_selectors.plans_of_client(client=case.client)
         if client_wide
-        else plan_selectors.plans_of_case(case)
+        else plan_selectors.plans_of_case(case=case)
     )
     return {"case": case, "plans": list(plans), "client_wide": client_wide, **extra}
 

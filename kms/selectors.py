@@ -37,11 +37,11 @@ def cases_of(*, client: Client) -> QuerySet[KmsCase]:
     return KmsCase.objects.filter(client=client).order_by("-version")
 
 
-def findings_of(case: KmsCase) -> list[Finding]:
+def findings_of(*, case: KmsCase) -> list[Finding]:
     return list(case.findings.select_related("solution").prefetch_related("answered_by"))
 
 
-def items_of(case: KmsCase) -> list[ProposalItem]:
+def items_of(*, case: KmsCase) -> list[ProposalItem]:
     return list(
         case.items.select_related(
             "policyholder", "insured", "second_policyholder"
@@ -150,10 +150,10 @@ class CaseState:
         ]
 
 
-def case_state(case: KmsCase) -> CaseState:
+def case_state(*, case: KmsCase) -> CaseState:
     facts = Facts(kyc_load(client=case.client))
-    findings = findings_of(case)
-    items = items_of(case)
+    findings = findings_of(case=case)
+    items = items_of(case=case)
     calcs = calculators.calculations(facts, case.needs_overrides)
     state = CaseState(case=case, facts=facts, findings=findings, items=items, calculations=calcs)
     state.checks = [
@@ -168,5 +168,5 @@ def case_state(case: KmsCase) -> CaseState:
     return state
 
 
-def is_closed(case: KmsCase) -> bool:
+def is_closed(*, case: KmsCase) -> bool:
     return case.status != CaseStatus.DRAFT

@@ -230,6 +230,15 @@ def policy_structure(item: ProposalItem, beneficiaries: list[ProposalBeneficiary
     return structure
 
 
+# Two sums of premiums, with a name each: "total premium" is always one item's premium
+# over its whole payment term, never a year's premiums of several items.
+
+
 def total_premium(item: ProposalItem) -> Decimal:
-    """Premiums over the whole payment term."""
+    """Premiums over the whole payment term: the annual premium times the payment years."""
     return item.annual_premium * item.payment_years
+
+
+def annual_premium_sum(items: Iterable[ProposalItem]) -> Decimal:
+    """What the items cost in one year: the sum of their annual premiums."""
+    return sum((item.annual_premium for item in items), Decimal(0))

@@ -57,7 +57,7 @@ def _page(
 def _partial(
     request: AuthenticatedRequest, case: KmsCase, template: str, **extra: Any
 ) -> HttpResponse:
-    state = selectors.case_state(case)
+    state = selectors.case_state(case=case)
     response = render(request, template, {"case": case, "state": state, **extra})
     return trigger_client_event(response, "caseChanged")
 
@@ -100,7 +100,7 @@ def case_step(request: AuthenticatedRequest, case_id: int, step: str) -> HttpRes
     case = selectors.case_get_for_user(user=request.user, case_id=case_id)
     if step not in Step.values:
         raise Http404
-    state = selectors.case_state(case)
+    state = selectors.case_state(case=case)
     if not state.reachable(step) and not case.is_read_only:
         # Going forward past a blocked step shows the step that blocks, with why.
         first_blocked = next(s for s in selectors.STEPS if state.blockers(s))
@@ -196,7 +196,7 @@ def motives(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
 @editable
 def needs(request: AuthenticatedRequest, case_id: int, calculator: str) -> HttpResponse:
     case = selectors.case_get_for_user(user=request.user, case_id=case_id)
-    state = selectors.case_state(case)
+    state = selectors.case_state(case=case)
     calculation = next((c for c in state.calculations if c.key == calculator), None)
     if calculation is None:
         raise Http404
@@ -209,7 +209,7 @@ def needs(request: AuthenticatedRequest, case_id: int, calculator: str) -> HttpR
             for key, value in form.cleaned_data.items()
         }
         services.needs_override(case=case, calculator=calculator, values=values)
-        state = selectors.case_state(case)
+        state = selectors.case_state(case=case)
         calculation = next(c for c in state.calculations if c.key == calculator)
         form = NeedsForm(calculation=calculation)
     response = render(
@@ -261,7 +261,7 @@ def item(request: AuthenticatedRequest, case_id: int, item_id: int | None = None
     beneficiaries = ProposalBeneficiaryFormSet(
         data, instance=instance or ProposalItem(case=case), case=case, prefix="ben"
     )
-    state = selectors.case_state(case)
+    state = selectors.case_state(case=case)
     messages: list[validation.Message] = []
     saved = False
     if data is not None and form.is_valid() and beneficiaries.is_valid():
@@ -322,7 +322,7 @@ def item_delete(request: AuthenticatedRequest, case_id: int, item_id: int) -> Ht
 def item_accept(request: AuthenticatedRequest, case_id: int, item_id: int) -> HttpResponse:
     case = selectors.case_get_for_user(user=request.user, case_id=case_id)
     proposal = get_object_or_404(case.items, pk=item_id)
-    state = selectors.case_state(case)
+    state = selectors.case_state(case=case)
     check = next(c for c in state.checks if c.item.pk == proposal.pk)
     services.item_accept_warnings(item=proposal, keys=[m.key for m in check.unaccepted_warnings])
     return _partial(request, case, "kms/suggest.html#proposal")
@@ -345,7 +345,7 @@ def leave_open(request: AuthenticatedRequest, case_id: int, finding_id: int) -> 
 def case_close(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     case = selectors.case_get_for_user(user=request.user, case_id=case_id)
     form = CloseForm(request.POST)
-    state = selectors.case_state(case)
+    state = selectors.case_state(case=case)
     if not form.is_valid() or any(state.blockers(s) for s in selectors.STEPS):
         return HttpResponse(status=400, content=_("The case is not complete."))
     try:
@@ -367,7 +367,7 @@ def case_new_version(request: AuthenticatedRequest, case_id: int) -> HttpRespons
 @require_GET
 def progress(request: AuthenticatedRequest, case_id: int, step: str) -> HttpResponse:
     case = selectors.case_get_for_user(user=request.user, case_id=case_id)
-    state = selectors.case_state(case)
+    state = selectors.case_state(case=case)
     return render(request, "kms/case.html#progress", {"case": case, "state": state, "step": step})
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from kyc.kinship import Kinship
 from kyc.models import ConsentScope, Relationship
 from kyc.selectors import Kyc
 
@@ -39,8 +40,9 @@ def completeness(kyc: Kyc) -> Completeness:
     client = kyc.client
     kyc_url = reverse("kyc:page", args=[client.pk])
     edit_url = reverse("clients:edit", args=[client.pk])
+    family = Kinship(kyc).family_ids
     household_people = [
-        p for p in kyc.people if p.generation is not None and p.relationship != Relationship.SELF
+        p for p in kyc.people if p.pk in family and p.relationship != Relationship.SELF
     ]
     must_provide = [p for p in kyc.people if p.must_provide_for]
     allocated = {a.person_id for a in kyc.allocations}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -11,13 +10,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.forms import RulesModelForm
 from clients.models import Client
 from clients.money import YuanField
 from kyc import selectors as kyc_selectors
 from kyc.beneficiaries import shares_by_order
 from kyc.models import (
-    DEFAULT_LIQUIDITY_DAYS,
-    GENERATION,
     Allocation,
     Asset,
     ConsentScope,
@@ -40,7 +38,7 @@ CONSENT_NEEDED = _(
 )
 
 
-class KycForm(forms.ModelForm):
+class KycForm(RulesModelForm):
     """Base: knows its client, scopes person/enterprise choices, money fields in yuan."""
 
     money_fields: tuple[str, ...] = ()
@@ -75,17 +73,6 @@ class KycForm(forms.ModelForm):
             if not kyc_selectors.consent_covers(client=client, scope=scope):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = CONSENT_NEEDED
-
-    def _check_not_future(self, name: str) -> None:
-        value = self.cleaned_data.get(name)
-        if value and value > timezone.localdate():
-            self.add_error(name, _("A birth date cannot be in the future."))
-
-
-def _birth_year(person: Person | None, client: Client) -> int | None:
-    if person is None:
-        return client.birth_date.year if client.birth_date else None
-    return person.birth_year
 
 
 class PersonForm(KycForm):
@@ -129,45 +116,15 @@ class PersonForm(KycForm):
                 self.initial.setdefault("parent_in_map", current.from_person_id)
         parent_field.queryset = candidates
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        self._check_not_future("birth_date")
-        parent = cleaned.get("parent_in_map")
-        if parent and self.instance.pk and parent.pk == self.instance.pk:
-            self.add_error("parent_in_map", _("A person cannot be related to themself."))
-        birth, age = cleaned.get("birth_date"), cleaned.get("age")
-        own_year = (
-            birth.year if birth else (timezone.localdate().year - age if age is not None else None)
-        )
-        if parent and parent.birth_year and own_year and parent.birth_year >= own_year:
-            self.add_error("parent_in_map", _("A child cannot be older than their parent."))
-        relationship = cleaned.get("relationship")
-        if relationship == Relationship.SELF:
-            others = Person.objects.filter(client=self.client, relationship=Relationship.SELF)
-            if others.exclude(pk=self.instance.pk).exists():
-                self.add_error("relationship", _("The client is already in the map."))
-        birth = cleaned.get("birth_date")
-        age = cleaned.get("age")
-        year = (
-            birth.year if birth else (timezone.localdate().year - age if age is not None else None)
-        )
-        client_self = Person.objects.filter(client=self.client, relationship=Relationship.SELF).exclude(
-            pk=self.instance.pk
-        ).first()  # fmt: skip
-        client_year = _birth_year(client_self, self.client)
-        if year is not None and client_year is not None and relationship:
-            generation = GENERATION.get(relationship)
-            if generation is not None and generation > 0 and year < client_year:
-                self.add_error(
-                    "birth_date" if birth else "age",
-                    _("A child cannot be older than their parent."),
-                )
-            if generation is not None and generation < 0 and year > client_year:
-                self.add_error(
-                    "birth_date" if birth else "age",
-                    _("A parent cannot be younger than their child."),
-                )
-        return cleaned
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        # The parent chosen here becomes a PersonLink (kyc_services.person_save); its
+        # rule is PersonLink's, judged on the person as entered.
+        parent = self.cleaned_data.get("parent_in_map")
+        if parent is not None and not self.errors:
+            problem = PersonLink.parent_problem(parent=parent, child=self.instance)
+            if problem is not None:
+                self.add_error("parent_in_map", problem)
 
 
 class PersonLinkForm(KycForm):
@@ -176,22 +133,6 @@ class PersonLinkForm(KycForm):
     class Meta:
         model = PersonLink
         fields = ["from_person", "kind", "to_person"]
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        a, b = cleaned.get("from_person"), cleaned.get("to_person")
-        if a and b and a == b:
-            self.add_error("to_person", _("A person cannot be related to themself."))
-        elif (
-            a
-            and b
-            and cleaned.get("kind") == PersonLink.Kind.PARENT_OF
-            and a.birth_year
-            and b.birth_year
-            and a.birth_year >= b.birth_year
-        ):
-            self.add_error("to_person", _("A child cannot be older than their parent."))
-        return cleaned
 
 
 class EnterpriseForm(KycForm):
@@ -224,14 +165,6 @@ class AssetForm(KycForm):
             "Leave empty for the usual value of the category."
         )
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("owner_person") and cleaned.get("owner_enterprise"):
-            self.add_error("owner_enterprise", _("Choose one owner: a person or an enterprise."))
-        if cleaned.get("liquidity_days") is None and cleaned.get("category"):
-            cleaned["liquidity_days"] = DEFAULT_LIQUIDITY_DAYS[cleaned["category"]]
-        return cleaned
-
 
 class LiabilityForm(KycForm):
     money_fields = ("amount", "annual_repayment")
@@ -245,16 +178,6 @@ class LiabilityForm(KycForm):
             "joint_liability", "annual_repayment", "due_year", "notes",
         ]  # fmt: skip
         widgets = {"notes": NOTES}
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("borrower_person") and cleaned.get("borrower_enterprise"):
-            self.add_error(
-                "borrower_enterprise", _("Choose one borrower: a person or an enterprise.")
-            )
-        if cleaned.get("kind") == "guarantee" and not cleaned.get("guarantor"):
-            self.add_error("guarantor", _("A guarantee needs the guarantor."))
-        return cleaned
 
 
 class IncomeSourceForm(KycForm):
@@ -290,24 +213,6 @@ class AllocationForm(KycForm):
         super().__init__(*args, **kwargs)
         self.fields["start_year"].initial = timezone.localdate().year
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        refused = "share_percent" in self.errors or "annual_amount" in self.errors
-        if (
-            not refused
-            and cleaned.get("share_percent") is None
-            and cleaned.get("annual_amount") is None
-        ):
-            self.add_error("annual_amount", _("Give a share of the wealth or an amount per year."))
-        start, end = cleaned.get("start_year"), cleaned.get("end_year")
-        if start and end and end < start:
-            self.add_error("end_year", _("The end year is before the start year."))
-        for name in ("start_year", "end_year"):
-            year = cleaned.get(name)
-            if year and not 1900 <= year <= 2200:
-                self.add_error(name, _("Enter a year such as 2030."))
-        return cleaned
-
 
 class ExistingPolicyForm(KycForm):
     money_fields = ("sum_assured", "annual_premium")
@@ -321,18 +226,8 @@ class ExistingPolicyForm(KycForm):
         ]  # fmt: skip
         widgets = {"start_date": DATE}
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        paid, total = cleaned.get("years_paid"), cleaned.get("years_total")
-        if paid is not None and total is not None and paid > total:
-            self.add_error("years_paid", _("More years paid than payment years."))
-        start = cleaned.get("start_date")
-        if start and start > timezone.localdate() + dt.timedelta(days=366):
-            self.add_error("start_date", _("The start date is too far in the future."))
-        return cleaned
 
-
-class BaseBeneficiaryForm(forms.ModelForm):
+class BaseBeneficiaryForm(RulesModelForm):
     """One beneficiary row: a person of the client's map or the legal heirs, not both."""
 
     def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
@@ -341,21 +236,6 @@ class BaseBeneficiaryForm(forms.ModelForm):
         assert isinstance(person, forms.ModelChoiceField)
         person.queryset = Person.objects.filter(client=client)
         self.client = client
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("DELETE"):
-            return cleaned
-        if cleaned.get("person") and cleaned.get("legal_heirs"):
-            self.add_error("legal_heirs", _("Choose a person or the legal heirs, not both."))
-        elif (
-            not cleaned.get("person")
-            and not cleaned.get("legal_heirs")
-            and "person" not in self.errors
-            and self.has_changed()
-        ):
-            self.add_error("person", _("Choose a person or the legal heirs."))
-        return cleaned
 
 
 class BeneficiaryForm(BaseBeneficiaryForm):
@@ -415,17 +295,11 @@ BeneficiaryFormSet = forms.inlineformset_factory(
 )
 
 
-class ConsentForm(forms.ModelForm):
+class ConsentForm(RulesModelForm):
     class Meta:
         model = SensitiveConsent
         fields = ["given_on", "scope", "notes"]
         widgets = {"given_on": DATE}
-
-    def clean_given_on(self) -> dt.date:
-        given_on = self.cleaned_data["given_on"]
-        if given_on > timezone.localdate():
-            raise forms.ValidationError(_("The consent date cannot be in the future."))
-        return given_on
 
 
 class EraseForm(forms.Form):

@@ -8,9 +8,11 @@ query reaches it through that client, which is scoped by Client.objects.visible_
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -177,6 +179,44 @@ class Person(ClientOwned):
         current = self.current_age
         return None if current is None else timezone.localdate().year - current
 
+    def clean(self) -> None:
+        """Rules of a person of the map, for every way a person comes in.
+
+        1. A birth date is not in the future.
+        2. The client is in their own map once.
+        3. The person's generation agrees with the client's age: a child is not older
+           than the client, a parent not younger.
+        """
+        errors: dict[str, Any] = {}
+        if self.birth_date and self.birth_date > timezone.localdate():
+            errors["birth_date"] = _("A birth date cannot be in the future.")
+        if self.relationship == Relationship.SELF and self.client_id:
+            others = Person.objects.filter(client_id=self.client_id, relationship=Relationship.SELF)
+            if others.exclude(pk=self.pk).exists():
+                errors["relationship"] = _("The client is already in the map.")
+        year = self.birth_year
+        generation = GENERATION.get(self.relationship)
+        if year is not None and generation and self.client_id and "birth_date" not in errors:
+            client_year = self._client_birth_year()
+            field = "birth_date" if self.birth_date else "age"
+            if client_year is not None and generation > 0 and year < client_year:
+                errors[field] = _("A child cannot be older than their parent.")
+            if client_year is not None and generation < 0 and year > client_year:
+                errors[field] = _("A parent cannot be younger than their child.")
+        if errors:
+            raise ValidationError(errors)
+
+    def _client_birth_year(self) -> int | None:
+        """The client's birth year: from their own person in the map, else the profile."""
+        own = (
+            Person.objects.filter(client_id=self.client_id, relationship=Relationship.SELF)
+            .exclude(pk=self.pk)
+            .first()
+        )
+        if own is not None:
+            return own.birth_year
+        return self.client.birth_date.year if self.client.birth_date else None
+
 
 class PersonLink(ClientOwned):
     """A relationship between two people of the map other than via the client.
@@ -213,6 +253,26 @@ class PersonLink(ClientOwned):
 
     def __str__(self) -> str:
         return f"{self.from_person} {self.get_kind_display()} {self.to_person}"
+
+    @staticmethod
+    def parent_problem(*, parent: Person, child: Person) -> StrOrPromise | None:
+        """Why `parent` cannot be `child`'s parent, or None."""
+        if parent.pk is not None and parent.pk == child.pk:
+            return _("A person cannot be related to themself.")
+        parent_year, child_year = parent.birth_year, child.birth_year
+        if parent_year and child_year and parent_year >= child_year:
+            return _("A child cannot be older than their parent.")
+        return None
+
+    def clean(self) -> None:
+        if self.from_person_id is None or self.to_person_id is None:
+            return
+        if self.from_person_id == self.to_person_id:
+            raise ValidationError({"to_person": _("A person cannot be related to themself.")})
+        if self.kind == PersonLink.Kind.PARENT_OF:
+            problem = PersonLink.parent_problem(parent=self.from_person, child=self.to_person)
+            if problem is not None:
+                raise ValidationError({"to_person": problem})
 
 
 class Enterprise(ClientOwned):
@@ -339,6 +399,15 @@ class Asset(ClientOwned):
             return str(self.owner_person)
         return ""
 
+    def clean(self) -> None:
+        if self.owner_person_id and self.owner_enterprise_id:
+            raise ValidationError(
+                {"owner_enterprise": _("Choose one owner: a person or an enterprise.")}
+            )
+        if self.liquidity_days is None and self.category:
+            # Left empty: the usual time to turn this kind of asset into cash.
+            self.liquidity_days = DEFAULT_LIQUIDITY_DAYS[self.category]
+
 
 class LiabilityKind(models.TextChoices):
     MORTGAGE = "mortgage", _("Mortgage")
@@ -392,6 +461,15 @@ class Liability(ClientOwned):
     @property
     def borrower_label(self) -> str:
         return str(self.borrower_enterprise or self.borrower_person or "")
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.borrower_person_id and self.borrower_enterprise_id:
+            errors["borrower_enterprise"] = _("Choose one borrower: a person or an enterprise.")
+        if self.kind == LiabilityKind.GUARANTEE and not self.guarantor_id:
+            errors["guarantor"] = _("A guarantee needs the guarantor.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class IncomeKind(models.TextChoices):
@@ -482,6 +560,19 @@ class Allocation(ClientOwned):
     def __str__(self) -> str:
         return f"{self.person} · {self.get_purpose_display()}"
 
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.share_percent is None and self.annual_amount is None:
+            errors["annual_amount"] = _("Give a share of the wealth or an amount per year.")
+        if self.start_year and self.end_year and self.end_year < self.start_year:
+            errors["end_year"] = _("The end year is before the start year.")
+        for name in ("start_year", "end_year"):
+            year = getattr(self, name)
+            if year and not 1900 <= year <= 2200:
+                errors[name] = _("Enter a year such as 2030.")
+        if errors:
+            raise ValidationError(errors)
+
 
 class ProductType(models.TextChoices):
     WHOLE_LIFE = "whole_life", _("Whole life")
@@ -565,6 +656,19 @@ class ExistingPolicy(ClientOwned):
     def is_premium_due(self) -> bool:
         return self.status == PolicyStatus.IN_FORCE and self.years_paid < self.years_total
 
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if (
+            self.years_paid is not None
+            and self.years_total is not None
+            and self.years_paid > self.years_total
+        ):
+            errors["years_paid"] = _("More years paid than payment years.")
+        if self.start_date and self.start_date > timezone.localdate() + dt.timedelta(days=366):
+            errors["start_date"] = _("The start date is too far in the future.")
+        if errors:
+            raise ValidationError(errors)
+
 
 class BeneficiaryBase(models.Model):
     """A beneficiary: a person of the map, or the legal heirs, with an order and a share.
@@ -594,6 +698,15 @@ class BeneficiaryBase(models.Model):
 
     def __str__(self) -> str:
         return str(self.person) if self.person_id else str(_("Legal heirs"))  # type: ignore[attr-defined]
+
+    def clean(self) -> None:
+        # The database says the same (the check constraint); this says it next to the field.
+        if self.person_id and self.legal_heirs:  # type: ignore[attr-defined]
+            raise ValidationError(
+                {"legal_heirs": _("Choose a person or the legal heirs, not both.")}
+            )
+        if not self.person_id and not self.legal_heirs:  # type: ignore[attr-defined]
+            raise ValidationError({"person": _("Choose a person or the legal heirs.")})
 
 
 class PolicyBeneficiary(ClientOwned, BeneficiaryBase):
@@ -644,6 +757,10 @@ class SensitiveConsent(ClientOwned):
 
     def covers(self, scope: str) -> bool:
         return self.withdrawn_at is None and self.scope in {scope, ConsentScope.BOTH}
+
+    def clean(self) -> None:
+        if self.given_on and self.given_on > timezone.localdate():
+            raise ValidationError({"given_on": _("The consent date cannot be in the future.")})
 
 
 class ClientErasure(models.Model):

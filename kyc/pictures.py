@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.money import format_short
+from kyc.kinship import Kinship
 from kyc.models import (
     GENERATION,
     AssetCategory,
@@ -26,7 +27,6 @@ from kyc.models import (
     LiabilityKind,
     MaritalProperty,
     Person,
-    PersonLink,
     Place,
     Relationship,
 )
@@ -129,55 +129,6 @@ class FamilyTree:
         return not self.nodes and not self.stakeholders
 
 
-def parents_within_map(kyc: Kyc) -> dict[int, set[int]]:
-    """Each person's parents within the map: implied by the relationship to the client,
-    plus the explicit links."""
-    people = kyc.people
-    me = kyc.client_person
-    spouses = [p for p in people if p.relationship == Relationship.SPOUSE]
-    parents: dict[int, set[int]] = defaultdict(set)
-    for person in people:
-        if me and person.relationship == Relationship.CHILD:
-            parents[person.pk].add(me.pk)
-        if me and person.relationship == Relationship.PARENT:
-            parents[me.pk].add(person.pk)
-        if len(spouses) == 1 and person.relationship == Relationship.PARENT_IN_LAW:
-            parents[spouses[0].pk].add(person.pk)
-    for link in kyc.links:
-        if link.kind == PersonLink.Kind.PARENT_OF:
-            parents[link.to_person_id].add(link.from_person_id)
-    # A child with only the client as parent is the child of the current spouse
-    # unless a link says otherwise (children of an earlier marriage carry that link).
-    if me and len(spouses) == 1:
-        for person in people:
-            if person.relationship == Relationship.CHILD and parents[person.pk] == {me.pk}:
-                parents[person.pk].add(spouses[0].pk)
-    return parents
-
-
-def _couples_of(kyc: Kyc) -> list[tuple[int, int, bool]]:
-    me = kyc.client_person
-    pairs: list[tuple[int, int, bool]] = []
-    for person in kyc.people:
-        if me and person.relationship == Relationship.SPOUSE:
-            pairs.append((me.pk, person.pk, False))
-        if me and person.relationship == Relationship.EX_SPOUSE:
-            pairs.append((person.pk, me.pk, True))
-    for link in kyc.links:
-        if link.kind in {PersonLink.Kind.SPOUSE_OF, PersonLink.Kind.EX_SPOUSE_OF}:
-            pairs.append(
-                (link.from_person_id, link.to_person_id, link.kind == PersonLink.Kind.EX_SPOUSE_OF)
-            )
-    # Two parents (or two parents-in-law) are drawn as a couple unless linked otherwise.
-    linked = {frozenset(pair[:2]) for pair in pairs}
-    for relationship in (Relationship.PARENT, Relationship.PARENT_IN_LAW):
-        group = [p for p in kyc.people if p.relationship == relationship]
-        if len(group) == 2 and frozenset(p.pk for p in group) not in linked:
-            male_first = sorted(group, key=lambda p: p.gender != "male")
-            pairs.append((male_first[0].pk, male_first[1].pk, False))
-    return pairs
-
-
 def _place_groups(groups: list[tuple[float, list[TreeNode]]], y: float) -> None:
     """Centre each group of siblings under its anchor, pushing right to avoid overlap."""
     cursor = float("-inf")
@@ -204,11 +155,10 @@ def family_tree(kyc: Kyc) -> FamilyTree:
     4. Shift everything right so that nothing is cut off; stakeholders go in a last row.
     """
     nodes = {p.pk: TreeNode(p, is_client=p.relationship == Relationship.SELF) for p in kyc.people}
-    in_tree = {
-        pk: n for pk, n in nodes.items() if GENERATION.get(n.person.relationship) is not None
-    }
-    parents = parents_within_map(kyc)
-    couple_pairs = [c for c in _couples_of(kyc) if c[0] in in_tree and c[1] in in_tree]
+    kinship = Kinship(kyc)
+    in_tree = {pk: n for pk, n in nodes.items() if pk in kinship.family_ids}
+    parents = kinship.parents
+    marriages = [m for m in kinship.marriages if m.first in in_tree and m.second in in_tree]
     rows: dict[int, list[TreeNode]] = defaultdict(list)
     for node in in_tree.values():
         rows[GENERATION[node.person.relationship]].append(node)  # type: ignore[index]
@@ -275,10 +225,10 @@ def family_tree(kyc: Kyc) -> FamilyTree:
     for index, node in enumerate(stakeholders):
         node.x, node.y = MARGIN + SYMBOL + index * SLOT, stakeholder_y
     couples = []
-    for a, b, divorced in couple_pairs:
-        left, right = sorted((in_tree[a], in_tree[b]), key=lambda n: n.x)
+    for marriage in marriages:
+        left, right = sorted((in_tree[marriage.first], in_tree[marriage.second]), key=lambda n: n.x)
         if left.y == right.y:
-            couples.append(Couple(left, right, divorced))
+            couples.append(Couple(left, right, marriage.divorced))
     descents = []
     by_parents: dict[frozenset[int], list[TreeNode]] = defaultdict(list)
     for child_pk, known_parents in parents.items():

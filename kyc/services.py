@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry
@@ -61,10 +61,40 @@ def _feeds_scoring(item: models.Model) -> bool:
     return isinstance(item, ExistingPolicy)
 
 
+M = TypeVar("M", bound=models.Model)
+
+
+def kyc_row_add(*, row: M) -> M:
+    """Add a KYC row built in code (demo data, imports): the model's rules apply.
+
+    The caller stores the completeness once it has added what it adds.
+    """
+    row.full_clean()
+    row.save()
+    return row
+
+
+def _form_save(form: forms.ModelForm) -> Any:
+    """Save what the form edits: a new row whole, an existing one by its form's fields.
+
+    An edit writes only the columns the form shows (and updated_at), so that it
+    cannot overwrite a column that something else changed meanwhile.
+    """
+    item = form.save(commit=False)
+    if item._state.adding:
+        item.save()
+    else:
+        concrete = {field.name for field in item._meta.concrete_fields}
+        edited = [name for name in form._meta.fields or () if name in concrete]
+        item.save(update_fields=[*edited, "updated_at"])
+    form.save_m2m()
+    return item
+
+
 @transaction.atomic
 def kyc_item_save(*, form: forms.ModelForm) -> models.Model:
     """Save a validated KYC form (the form scoped every choice to its client)."""
-    item = form.save()
+    item = _form_save(form)
     completeness_store(client=form.instance.client, facts_changed=_feeds_scoring(item))
     return item
 
@@ -72,19 +102,24 @@ def kyc_item_save(*, form: forms.ModelForm) -> models.Model:
 @transaction.atomic
 def person_save(*, form: forms.ModelForm) -> Person:
     """Save a person and the parent link chosen for the family tree."""
-    person = form.save()
+    person: Person = _form_save(form)
     parent = form.cleaned_data.get("parent_in_map")
     stale = PersonLink.objects.filter(to_person=person, kind=PersonLink.Kind.PARENT_OF).exclude(
         from_person__relationship=Relationship.SELF
     )
     if parent is not None:
         stale = stale.exclude(from_person=parent)
-        PersonLink.objects.get_or_create(
+        link = PersonLink(
             client=person.client,
             from_person=parent,
             kind=PersonLink.Kind.PARENT_OF,
             to_person=person,
         )
+        if not PersonLink.objects.filter(
+            from_person=parent, kind=link.kind, to_person=person
+        ).exists():
+            link.full_clean()
+            link.save()
     for link in stale:
         link.delete()
     completeness_store(client=person.client)
@@ -101,7 +136,7 @@ def kyc_item_delete(*, item: models.Model) -> None:
 
 @transaction.atomic
 def policy_save(*, form: forms.ModelForm, beneficiaries: forms.BaseInlineFormSet) -> ExistingPolicy:
-    policy = form.save()
+    policy: ExistingPolicy = _form_save(form)
     beneficiaries.instance = policy
     for beneficiary_form in beneficiaries.forms:
         beneficiary_form.instance.client = policy.client

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advisor_crm.accounts.models import Role, User
+from advisor_crm.accounts.selectors import users_overseen_by
 from clients.models import Client, age_on
 from clients.money import format_yuan
 from clients.templatetags.clients_extras import label_of
@@ -208,19 +209,22 @@ def p100_rows(
 
 
 def team_advisors(*, lead: User) -> QuerySet[User]:
-    """The advisors a user oversees: a lead's team, or every advisor for an admin."""
-    advisors = User.objects.filter(role=Role.ADVISOR, is_active=True)
-    if not lead.is_crm_admin:
-        advisors = advisors.filter(team__lead=lead)
-    return advisors.order_by("username")
+    """The active advisors a user oversees: a lead's team, or every advisor for an admin.
+
+    A P100 list is an advisor's, so the lead themselves is not among them.
+    """
+    overseen = users_overseen_by(user=lead)
+    return overseen.filter(role=Role.ADVISOR, is_active=True).order_by("username")
 
 
 def advisor_for_reviewer(*, reviewer: User, advisor_id: int) -> User:
-    """An advisor whose P100 the user may review: a lead's team member (admins: any). 404 otherwise."""
-    advisors = User.objects.filter(role=Role.ADVISOR)
-    if not reviewer.is_crm_admin:
-        advisors = advisors.filter(team__lead=reviewer)
-    return get_object_or_404(advisors, pk=advisor_id)
+    """An advisor whose P100 the user may review: one they oversee, or 404.
+
+    Unlike the team page, this does not ask that the advisor be active: the review
+    and the export of an advisor who has left still open from a direct link.
+    """
+    overseen = users_overseen_by(user=reviewer)
+    return get_object_or_404(overseen.filter(role=Role.ADVISOR), pk=advisor_id)
 
 
 def last_review(*, advisor: User) -> P100Review | None:

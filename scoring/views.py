@@ -196,6 +196,7 @@ def p100(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def p100_review(request: AuthenticatedRequest, advisor_id: int) -> HttpResponse:
     """A lead reviews one advisor's P100: flags, comments, sign-off; churn since the last review."""
+    # An advisor oversees themselves, but reviewing is for those who oversee others.
     if not (request.user.is_team_lead or request.user.is_crm_admin):
         raise Http404
     advisor = selectors.advisor_for_reviewer(reviewer=request.user, advisor_id=advisor_id)
@@ -266,10 +267,9 @@ def p100_export(request: AuthenticatedRequest, advisor_id: int, fmt: str) -> Htt
     """A P100 list as .xlsx or .csv: the advisor's own, or one a lead may review."""
     if advisor_id == request.user.pk:
         advisor: User = request.user
-    elif request.user.is_team_lead or request.user.is_crm_admin:
-        advisor = selectors.advisor_for_reviewer(reviewer=request.user, advisor_id=advisor_id)
     else:
-        raise Http404
+        # An advisor oversees only themselves, so anyone else's list is a 404 for them.
+        advisor = selectors.advisor_for_reviewer(reviewer=request.user, advisor_id=advisor_id)
     clients = list(selectors.p100(advisor=advisor))
     header = [str(h) for h in EXPORT_HEADER]
     filename = f"p100-{advisor.username}-{timezone.localdate():%Y%m%d}"

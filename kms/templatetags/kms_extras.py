@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from html import unescape
 from typing import Any
@@ -12,9 +13,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from clients.money import format_both
+from kms import structure
 from kms.models import ProposalItem
 from kms.structure import Structure
-from kms.structure import policy_structure as structure_of
 
 register = template.Library()
 
@@ -56,10 +57,9 @@ def motive_label(value: str) -> str:
 
 
 @register.filter
-def total_premium(items: list[Any]) -> Any:
-    from decimal import Decimal
-
-    return sum((item.annual_premium for item in items), Decimal(0))
+def annual_premium_sum(items: Iterable[ProposalItem]) -> Decimal:
+    """What the items cost in one year (not their total premium over the payment term)."""
+    return structure.annual_premium_sum(items)
 
 
 @register.filter
@@ -70,7 +70,7 @@ def plan_money(amount: Decimal | None) -> str:
 @register.filter
 def policy_structure(item: ProposalItem) -> Structure:
     """The item's structure diagram; its beneficiaries come prefetched by items_of."""
-    return structure_of(item, list(item.beneficiaries.all()))
+    return structure.policy_structure(item, list(item.beneficiaries.all()))
 
 
 _SVG_ATTRIBUTE = re.compile(r'\s(class|aria-label)="([^"]*)"')

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from clients.models import Client
 from kms import services
@@ -190,11 +190,25 @@ def test_it_uses_the_years_of_spending_an_admin_sets(cast: Cast) -> None:
     _assert_money(calculation, "4040000.00")
 
 
+def test_it_counts_as_liquid_what_turns_into_cash_within_the_days_an_admin_sets(
+    cast: Cast,
+) -> None:
+    _zhao_household(cast.advisor_client)
+    services.parameter_set(key="liquid_days", value=Decimal(3), user=cast.admin)
+
+    calculation = life_cover_need(_facts(cast.advisor_client), {})
+
+    # The policy cash value (30 days) is no longer liquid: 1,000,000 + 500,000.
+    assert calculation.input("liquid_assets").value == Decimal(1_500_000)
+    # 1,800,000 + 10 × 500,000 + 2,640,000 − 1,500,000 − 2,300,000 = 5,640,000
+    _assert_money(calculation, "5640000.00")
+
+
 # Pension gap -------------------------------------------------------------------------
 
 
-def test_it_computes_the_pension_gap_of_a_woman(cast: Cast) -> None:
-    client = cast.advisor_client
+def _qian_household(client: Client) -> None:
+    """A woman of 40 with 84,000 a year of her own pensions and 400,000 of spending."""
     me = make_person(
         client=client, relationship="self", name="钱雅琴", gender="female", birth_date=born(40)
     )
@@ -210,6 +224,11 @@ def test_it_computes_the_pension_gap_of_a_woman(cast: Cast) -> None:
         start_year=YEAR + 15,
         end_year=None,
     )
+
+
+def test_it_computes_the_pension_gap_of_a_woman(cast: Cast) -> None:
+    client = cast.advisor_client
+    _qian_household(client)
 
     calculation = pension_gap(_facts(client), {})
 
@@ -228,6 +247,38 @@ def test_it_computes_the_pension_gap_of_a_woman(cast: Cast) -> None:
     )
     # (90 − 60) × 196,000 = 5,880,000
     _assert_money(overridden, "5880000.00")
+
+
+def test_it_plans_retirement_income_to_the_longevity_horizon_an_admin_sets(
+    cast: Cast,
+) -> None:
+    client = cast.advisor_client
+    _qian_household(client)
+
+    def gap_with_horizon(age: int) -> Decimal:
+        services.parameter_set(key="longevity_horizon", value=Decimal(age), user=cast.admin)
+        calculation = pension_gap(_facts(client), {})
+        assert calculation.input("life_expectancy").value == Decimal(max(age, 81))
+        return calculation.result
+
+    # A horizon before her life expectancy (81) changes nothing: 26 × 196,000.
+    assert gap_with_horizon(75) == Decimal("5096000.00")
+    # (85 − 55) × (280,000 − 84,000) = 30 × 196,000 = 5,880,000
+    assert gap_with_horizon(85) == Decimal("5880000.00")
+    # (95 − 55) × 196,000 = 40 × 196,000 = 7,840,000: ten more years, 1,960,000 more.
+    assert gap_with_horizon(95) == Decimal("7840000.00")
+
+
+def test_it_takes_the_share_of_spending_in_retirement_an_admin_sets(cast: Cast) -> None:
+    client = cast.advisor_client
+    _qian_household(client)
+    services.parameter_set(key="retirement_spending_share", value=Decimal(80), user=cast.admin)
+
+    calculation = pension_gap(_facts(client), {})
+
+    assert calculation.input("annual_spending").value == Decimal(320_000)  # 0.8 × 400,000
+    # (81 − 55) × (320,000 − 84,000) = 26 × 236,000 = 6,136,000
+    _assert_money(calculation, "6136000.00")
 
 
 def test_it_starts_retirement_now_for_a_man_past_retirement_age(cast: Cast) -> None:
@@ -309,6 +360,28 @@ def test_it_applies_the_advisors_education_inputs(cast: Cast) -> None:
     _assert_money(calculation, "2000000.00")
     assert calculation.input("years").default == Decimal(20)
     assert calculation.input("cost_per_year").default == Decimal(100_000)
+
+
+def test_it_funds_education_to_the_age_an_admin_sets(cast: Cast) -> None:
+    client = cast.advisor_client
+    daughter = make_person(client=client, relationship="child", name="赵可欣", birth_date=born(2))
+    make_person(client=client, relationship="child", name="赵一诺", birth_date=born(23))
+    make_allocation(
+        client=client, person=daughter, purpose="education", annual_amount=Decimal(120_000)
+    )
+    # Until 22 only the daughter counts: 20 × 120,000 = 2,400,000.
+    _assert_money(education_fund(_facts(client), {}), "2400000.00")
+    services.parameter_set(key="education_end_age", value=Decimal(25), user=cast.admin)
+
+    calculation = education_fund(_facts(client), {})
+
+    # Daughter 23 × 120,000 + son 2 × 100,000 (the default cost) = 2,760,000 + 200,000.
+    _assert_money(calculation, "2960000.00")
+    assert calculation.input("years").value == Decimal(25)
+    with translation.override("en"):
+        assert str(calculation.input("years").label) == (
+            "Years of education still ahead (all children, until 25)"
+        )
 
 
 def test_it_needs_no_education_fund_without_children(cast: Cast) -> None:

@@ -9,10 +9,13 @@ and the pixels.
 
 from __future__ import annotations
 
+import logging
 import re
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -20,8 +23,11 @@ from xml.etree import ElementTree
 import pytest
 import tinyhtml5
 import tinyhtml5.inputstream
+import weasyprint.svg
+import weasyprint.text.line_break
 from django.template import Context, Template
 from PIL import Image, ImageChops
+from pytest_django import Settings
 from weasyprint import HTML
 
 from kms import pdf_speedups, plan_services
@@ -214,6 +220,166 @@ def test_the_tokenizer_cache_keeps_one_regex_per_character_set(
     # so every lookup misses; repaired, there is one entry per character set.
     assert shipped.misses > 500
     assert 0 < len(entries) < 20 and dict(cache) == entries
+
+
+@dataclass
+class Shipped:
+    """The library functions and cache the fixes replace, as the libraries ship them."""
+
+    svg_text: Callable[..., Any]
+    split_first_line: Callable[..., Any]
+    tokenizer_cache: dict[Any, Any]
+
+
+@pytest.fixture
+def as_shipped(monkeypatch: pytest.MonkeyPatch) -> Shipped:
+    """WeasyPrint and tinyhtml5 as shipped, and pdf_speedups as if never installed.
+
+    A render anywhere in the test run installs the fixes for the whole process, so the
+    originals are taken from where pdf_speedups keeps them; monkeypatch puts back
+    whatever was installed before once the test is over.
+    """
+    svg_text = pdf_speedups._svg_text or weasyprint.svg.text
+    split_first_line = pdf_speedups._split_first_line or weasyprint.text.line_break.split_first_line
+    cache = tinyhtml5.inputstream.characters_until_regex
+    if isinstance(cache, pdf_speedups._CharactersUntilRegex):
+        cache = {}
+    tags = {
+        tag: svg_text if handler is pdf_speedups._draw_svg_text else handler
+        for tag, handler in weasyprint.svg.TAGS.items()
+    }
+    monkeypatch.setattr(weasyprint.svg, "text", svg_text)
+    monkeypatch.setattr(weasyprint.svg, "TAGS", tags)
+    monkeypatch.setattr(weasyprint.text.line_break, "split_first_line", split_first_line)
+    monkeypatch.setattr(tinyhtml5.inputstream, "characters_until_regex", cache)
+    monkeypatch.setattr(pdf_speedups, "_svg_text", None)
+    monkeypatch.setattr(pdf_speedups, "_split_first_line", None)
+    monkeypatch.setattr(pdf_speedups, "_installed", False)
+    # WeasyPrint's own functions, not a wrapper left over from an earlier install.
+    assert svg_text.__module__ == "weasyprint.svg.text"
+    assert split_first_line.__module__ == "weasyprint.text.line_break"
+    return Shipped(svg_text, split_first_line, cache)
+
+
+def _svg_labels_as_shipped(shipped: Shipped) -> bool:
+    return (
+        weasyprint.svg.text is shipped.svg_text
+        and weasyprint.svg.TAGS["text"] is shipped.svg_text
+        and pdf_speedups._draw_svg_text not in weasyprint.svg.TAGS.values()
+        and weasyprint.text.line_break.split_first_line is shipped.split_first_line
+    )
+
+
+def _svg_labels_patched(shipped: Shipped) -> bool:
+    return (
+        weasyprint.svg.text is pdf_speedups._draw_svg_text
+        and weasyprint.svg.TAGS["text"] is pdf_speedups._draw_svg_text
+        and weasyprint.text.line_break.split_first_line is pdf_speedups._split_first_line_once
+        # What the fix calls: WeasyPrint's own functions, wrapped once.
+        and pdf_speedups._svg_text is shipped.svg_text
+        and pdf_speedups._split_first_line is shipped.split_first_line
+    )
+
+
+def _tokenizer_cache_as_shipped(shipped: Shipped) -> bool:
+    return tinyhtml5.inputstream.characters_until_regex is shipped.tokenizer_cache
+
+
+def _messages(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
+    return [
+        (record.levelno, record.getMessage())
+        for record in caplog.records
+        if record.name == "kms.pdf_speedups"
+    ]
+
+
+def test_it_installs_both_fixes_on_the_versions_they_were_tested_on(
+    as_shipped: Shipped, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The installed versions, pinned in pyproject.toml: upgrading a pin fails here
+    # until the fixes are checked against the new version and TESTED_ON is updated.
+    with caplog.at_level(logging.INFO, logger="kms.pdf_speedups"):
+        pdf_speedups.install()
+        pdf_speedups.install()
+
+    assert _svg_labels_patched(as_shipped)
+    assert isinstance(
+        tinyhtml5.inputstream.characters_until_regex, pdf_speedups._CharactersUntilRegex
+    )
+    assert _messages(caplog) == []
+
+
+def test_it_patches_nothing_when_the_setting_is_off(
+    as_shipped: Shipped, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.PLAN_RENDER_SPEEDUPS = False
+
+    with caplog.at_level(logging.INFO, logger="kms.pdf_speedups"):
+        pdf_speedups.install()
+        pdf_speedups.install()
+
+    assert _svg_labels_as_shipped(as_shipped)
+    assert _tokenizer_cache_as_shipped(as_shipped)
+    assert _messages(caplog) == [
+        (
+            logging.INFO,
+            "PDF speed-ups off (PLAN_RENDER_SPEEDUPS): WeasyPrint and tinyhtml5 run as shipped.",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("distribution", "version", "message"),
+    [
+        (
+            "weasyprint",
+            "71.0",
+            "PDF speed-up 'SVG labels shaped as one run' left out: written for weasyprint "
+            "70.0, but weasyprint 71.0 is installed; plans render as the library draws them, "
+            "only slower.",
+        ),
+        (
+            "tinyhtml5",
+            "2.1.1",
+            "PDF speed-up 'tokenizer regex cache' left out: written for tinyhtml5 2.1.0, but "
+            "tinyhtml5 2.1.1 is installed; plans render as the library draws them, only slower.",
+        ),
+        (
+            "tinyhtml5",
+            None,
+            "PDF speed-up 'tokenizer regex cache' left out: written for tinyhtml5 2.1.0, but "
+            "no tinyhtml5 is installed; plans render as the library draws them, only slower.",
+        ),
+    ],
+)
+def test_it_leaves_out_a_fix_on_a_library_version_it_was_not_tested_on(
+    as_shipped: Shipped,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    distribution: str,
+    version: str | None,
+    message: str,
+) -> None:
+    installed = pdf_speedups.library_version
+
+    def library_version(name: str) -> str | None:
+        return version if name == distribution else installed(name)
+
+    monkeypatch.setattr(pdf_speedups, "library_version", library_version)
+
+    with caplog.at_level(logging.INFO, logger="kms.pdf_speedups"):
+        pdf_speedups.install()
+        pdf_speedups.install()
+
+    # The other fix, on the version it was tested on, is installed all the same.
+    if distribution == "weasyprint":
+        assert _svg_labels_as_shipped(as_shipped)
+        assert not _tokenizer_cache_as_shipped(as_shipped)
+    else:
+        assert _svg_labels_patched(as_shipped)
+        assert _tokenizer_cache_as_shipped(as_shipped)
+    # Once, though install() ran twice: it runs before every render.
+    assert _messages(caplog) == [(logging.WARNING, message)]
 
 
 def test_an_svg_picture_becomes_an_image_with_its_label() -> None:

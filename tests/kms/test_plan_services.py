@@ -122,8 +122,8 @@ def test_it_numbers_on_across_the_versions_of_a_case(cast: Cast, zhao_case: KmsC
 
     assert (first.number, second.number, third.number) == (1, 2, 3)
     assert third.case == newer and third.client == zhao_case.client
-    assert list(plan_selectors.plans_of_case(newer)) == [third]
-    assert list(plan_selectors.plans_of_client(zhao_case.client)) == [third, second, first]
+    assert list(plan_selectors.plans_of_case(case=newer)) == [third]
+    assert list(plan_selectors.plans_of_client(client=zhao_case.client)) == [third, second, first]
 
 
 def test_it_numbers_each_client_on_its_own(cast: Cast, zhao_case: KmsCase) -> None:
@@ -151,7 +151,7 @@ def test_it_refuses_a_draft_case_with_blockers_and_creates_nothing(
     cast: Cast, django_capture_on_commit_callbacks: Any
 ) -> None:
     case = services.case_start(client=cast.advisor_client, user=cast.advisor)
-    expected = plan_selectors.plan_blockers(selectors.case_state(case))
+    expected = plan_selectors.plan_blockers(state=selectors.case_state(case=case))
     assert expected, "a fresh case has blockers: no risk decided, no motives, no proposal"
 
     with (
@@ -177,7 +177,7 @@ def test_it_allows_any_closed_case_even_an_incomplete_one(cast: Cast, status: st
     # A closed case was complete when it was closed; it can always be printed again.
     case = make_case(client=cast.advisor_client, status=status)
 
-    assert plan_selectors.plan_blockers(selectors.case_state(case)) == []
+    assert plan_selectors.plan_blockers(state=selectors.case_state(case=case)) == []
     assert _request(case, cast).number == 1
 
 
@@ -435,7 +435,7 @@ def test_it_marks_only_the_plan_of_a_draft_case_as_a_draft(cast: Cast, zhao_case
 def test_it_draws_the_policy_structure_through_the_trust_to_each_beneficiary(
     cast: Cast, zhao_case: KmsCase
 ) -> None:
-    content = plan_selectors.plan_content(_request(zhao_case, cast))
+    content = plan_selectors.plan_content(document=_request(zhao_case, cast))
     [section] = content["sections"]
     boxes = section.structure.boxes
 

@@ -178,7 +178,9 @@ def test_it_answers_422_with_the_reasons_when_the_case_has_blockers(
 ) -> None:
     case = services.case_start(client=cast.advisor_client, user=cast.advisor)
     with translation.override("zh-hans"):
-        reasons = [str(r) for r in plan_selectors.plan_blockers(selectors.case_state(case))]
+        reasons = [
+            str(r) for r in plan_selectors.plan_blockers(state=selectors.case_state(case=case))
+        ]
     assert reasons
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

@@ -657,7 +657,7 @@ def test_the_demo_cases_are_complete_and_valid(db: None, settings: Settings) -> 
     qian_case = KmsCase.objects.get(client__name="钱雅琴")
     assert (zhao_case.status, qian_case.status) == (CaseStatus.ACCEPTED, CaseStatus.PRESENTED)
     for case in (zhao_case, qian_case):
-        state = selectors.case_state(case)
+        state = selectors.case_state(case=case)
         assert state.checks and not any(check.blocked for check in state.checks)
         assert not any(state.blockers(step) for step in selectors.STEPS)
         assert all(f.status == FindingStatus.CONFIRMED for f in state.findings)

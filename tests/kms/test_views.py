@@ -141,14 +141,14 @@ def _complete(home: Home) -> KmsCase:
     _finish_map(case)
     item = _proposal(case, home)
     item.answers.set(case.findings.filter(status=FindingStatus.CONFIRMED))
-    state = selectors.case_state(case)
+    state = selectors.case_state(case=case)
     assert not any(state.blockers(step) for step in selectors.STEPS)
     return case
 
 
 def _blockers(case: KmsCase, step: str) -> list[str]:
     with translation.override("en"):
-        return [str(reason) for reason in selectors.case_state(case).blockers(step)]
+        return [str(reason) for reason in selectors.case_state(case=case).blockers(step)]
 
 
 # Every endpoint ----------------------------------------------------------------------
@@ -686,7 +686,7 @@ def _life_cover_form(**changes: str) -> dict[str, str]:
 
 
 def _life_cover(case: KmsCase) -> Decimal:
-    return selectors.case_state(_reload(case)).life_cover.result
+    return selectors.case_state(case=_reload(case)).life_cover.result
 
 
 def test_it_overrides_a_needs_input_and_restores_it_when_blank(cast: Cast, home: Home) -> None:
@@ -720,7 +720,7 @@ def test_it_keeps_following_the_kyc_for_inputs_the_advisor_left_alone(
 
     make_liability(client=home.client, kind="mortgage", amount=Decimal(1_000_000))
 
-    calculation = selectors.case_state(_reload(case)).life_cover
+    calculation = selectors.case_state(case=_reload(case)).life_cover
     assert calculation.input("debts").value == Decimal(1_000_000)
     # 1,000,000 + 5 × 300,000 − 500,000 = 2,000,000
     assert calculation.result == Decimal(2_000_000)

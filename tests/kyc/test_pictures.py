@@ -20,7 +20,7 @@ from pytest_django import Settings
 
 from advisor_crm.accounts.models import User
 from clients.models import Client
-from kyc import pictures
+from kyc import kinship, pictures
 from kyc.models import AssetCategory, Holding, LiabilityKind, MaritalProperty, Person, Place
 from kyc.selectors import kyc_load
 from tests.conftest import Cast, logged_in
@@ -159,7 +159,7 @@ def test_it_draws_the_seeded_demo_households(settings: Settings) -> None:
         _assert_no_overlap(tree)
         _assert_inside(tree)
         nodes = _nodes(tree)
-        for child, parents in pictures.parents_within_map(kyc).items():
+        for child, parents in kinship.parents_within_map(kyc).items():
             for parent in parents:
                 if nodes[child] in tree.nodes and nodes[parent] in tree.nodes:
                     assert nodes[child].y > nodes[parent].y, (client.name, child, parent)

@@ -1,0 +1,113 @@
+"""KYC rules hold for every way in: rows added in code (demo data, imports) meet them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
+
+from kyc.models import (
+    Allocation,
+    ExistingPolicy,
+    Liability,
+    Person,
+    PersonLink,
+    PolicyBeneficiary,
+    SensitiveConsent,
+)
+from kyc.services import kyc_row_add
+from tests.conftest import Cast
+from tests.factories import born, make_client, make_person, make_policy
+
+
+def _errors(row: object) -> dict[str, list[str]]:
+    with pytest.raises(ValidationError) as caught:
+        kyc_row_add(row=row)  # type: ignore[type-var]
+    return caught.value.message_dict
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_child_older_than_the_client_and_a_parent_younger(cast: Cast) -> None:
+    client = make_client(owner=cast.advisor, birth_date=dt.date(1980, 5, 1))
+    child = Person(client=client, relationship="child", name="长子", birth_date=dt.date(1975, 1, 1))
+    assert _errors(child) == {"birth_date": ["A child cannot be older than their parent."]}
+    mother = Person(client=client, relationship="parent", name="母亲", age=20)
+    assert _errors(mother) == {"age": ["A parent cannot be younger than their child."]}
+    # A stepchild of a remarried client is still a child by relationship, and younger.
+    assert kyc_row_add(row=Person(client=client, relationship="child", name="继女", age=9)).pk
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_future_birth_date_and_a_second_self(cast: Cast) -> None:
+    client = make_client(owner=cast.advisor)
+    make_person(client=client, relationship="self", name=client.name)
+    future = dt.date.today() + dt.timedelta(days=3)
+    assert "birth_date" in _errors(
+        Person(client=client, relationship="spouse", name="妻", birth_date=future)
+    )
+    assert "relationship" in _errors(Person(client=client, relationship="self", name="又是本人"))
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_link_to_oneself_and_a_parent_younger_than_the_child(cast: Cast) -> None:
+    client = make_client(owner=cast.advisor)
+    ex_wife = make_person(client=client, relationship="ex_spouse", birth_date=born(50))
+    son = make_person(client=client, relationship="child", birth_date=born(25))
+    assert "to_person" in _errors(
+        PersonLink(client=client, from_person=son, kind="parent_of", to_person=son)
+    )
+    backwards = PersonLink(client=client, from_person=son, kind="parent_of", to_person=ex_wife)
+    assert _errors(backwards) == {"to_person": ["A child cannot be older than their parent."]}
+    assert kyc_row_add(
+        row=PersonLink(client=client, from_person=ex_wife, kind="parent_of", to_person=son)
+    ).pk
+
+
+@pytest.mark.django_db
+def test_it_refuses_money_rows_that_contradict_themselves(cast: Cast) -> None:
+    client = make_client(owner=cast.advisor)
+    guarantee = Liability(
+        client=client, kind="guarantee", amount=Decimal(30_000_000), lender="工商银行"
+    )
+    assert _errors(guarantee) == {"guarantor": ["A guarantee needs the guarantor."]}
+    nothing = Allocation(
+        client=client,
+        person=make_person(client=client),
+        purpose="support",
+        start_year=2030,
+        end_year=2020,
+    )
+    assert set(_errors(nothing)) == {"annual_amount", "end_year"}
+    policy = ExistingPolicy(
+        client=client, insurer="友邦", product_type="whole_life", sum_assured=1, annual_premium=1,
+        years_paid=21, years_total=20,
+    )  # fmt: skip
+    assert set(_errors(policy)) == {"years_paid"}
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_beneficiary_that_is_both_or_neither_and_a_future_consent(cast: Cast) -> None:
+    client = make_client(owner=cast.advisor)
+    policy = make_policy(client=client)
+    wife = make_person(client=client)
+    both = PolicyBeneficiary(client=client, policy=policy, person=wife, legal_heirs=True)
+    assert "legal_heirs" in _errors(both)
+    neither = PolicyBeneficiary(client=client, policy=policy)
+    assert "person" in _errors(neither)
+    later = SensitiveConsent(
+        client=client,
+        given_on=dt.date.today() + dt.timedelta(days=1),
+        scope="health",
+        recorded_by=cast.advisor,
+    )
+    assert "given_on" in _errors(later)
