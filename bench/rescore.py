@@ -51,9 +51,7 @@ WITH referrals AS (
     SELECT referred_by_id AS id, count(*) AS n FROM clients_client
     WHERE referred_by_id IS NOT NULL GROUP BY referred_by_id
 ), policies AS (
-    SELECT client_id AS id, count(*) AS n,
-      sum(CASE WHEN status = 'in_force' AND years_paid < years_total
-          THEN annual_premium ELSE 0 END) AS premium
+    SELECT client_id AS id, count(*) AS n, sum(annual_premium) AS premium
     FROM kyc_existingpolicy WHERE status IN ('in_force', 'paid_up') GROUP BY client_id
 ), scored AS (
     SELECT c.id,

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from advisor_crm.accounts.models import User
+from advisor_crm.rules import RulesModelForm
 from clients.models import Client, ClientType, CvmStage
 from clients.reference import INDUSTRY_CHOICES
 from clients.selectors import advisors_assignable_by, referrer_choices
@@ -46,28 +47,6 @@ class ReferrerSelect(forms.Select):
         context = super().get_context(name, value, attrs)
         context["widget"]["search_url"] = self.search_url
         return context
-
-
-class RulesModelForm(forms.ModelForm):
-    """A model form whose domain rules live in the model's clean() (and services).
-
-    The form parses input and shows errors. When some field failed to parse, the
-    instance still holds the old value of that field, so the model's cross-field
-    rules would judge values the user did not enter; they run once parsing passes.
-    Field validators and constraints run as in any model form.
-    """
-
-    def _post_clean(self) -> None:
-        # (_post_clean is ModelForm's validation of the instance; the stubs omit it.)
-        if not self.errors:
-            super()._post_clean()  # type: ignore[misc]
-            return
-        instance = self.instance
-        instance.clean = lambda: None
-        try:
-            super()._post_clean()  # type: ignore[misc]
-        finally:
-            del instance.clean
 
 
 class ClientForm(RulesModelForm):

@@ -10,11 +10,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from advisor_crm.rules import JudgedInput
 from clients import crypto
 from clients.reference import INDUSTRY_CHOICES, OCCUPATION_CLASSES
 from clients.validators import (
     id_number_birth_date,
     id_number_is_male,
+    normalize_id_number,
+    normalize_mobile,
     validate_id_number,
     validate_mobile,
 )
@@ -106,7 +109,7 @@ def age_on(birth_date: dt.date, as_of: dt.date) -> int:
     return as_of.year - birth_date.year - (0 if had_birthday else 1)
 
 
-class Client(models.Model):
+class Client(JudgedInput, models.Model):
     client_type = models.CharField(
         _("client type"), max_length=20, choices=ClientType.choices, default=ClientType.INDIVIDUAL
     )
@@ -233,6 +236,9 @@ class Client(models.Model):
         return crypto.decrypt(self.id_number_encrypted) if self.id_number_encrypted else ""
 
     def set_id_number(self, value: str) -> None:
+        # One spelling (no spaces, capital X), whoever passes the number: the blind
+        # index serves exact search only if every way in stores the same string.
+        value = normalize_id_number(value)
         if value:
             self.id_number_encrypted = crypto.encrypt(value)
             self.id_number_index = crypto.blind_index(value)
@@ -253,6 +259,8 @@ class Client(models.Model):
         Errors name the form field the user can fix: the number when it was given
         now, otherwise the profile field that disagrees with the stored number.
         """
+        if self.phone:
+            self.phone = normalize_mobile(self.phone)
         given: str = getattr(self, "_id_number_given", "")
         if given:
             try:
@@ -262,7 +270,7 @@ class Client(models.Model):
         number = given or (self.get_id_number() if self.id_number_encrypted else "")
         if not number:
             return
-        if self.client_type == ClientType.ENTERPRISE:
+        if self.client_type == ClientType.ENTERPRISE and self.judged("client_type"):
             raise ValidationError(
                 {
                     "id_number" if given else "client_type": _(
@@ -272,21 +280,21 @@ class Client(models.Model):
             )
         errors: dict[str, object] = {}
         birth_from_id = id_number_birth_date(number)
-        if self.birth_date is None:
-            if given:
+        if self.judged("birth_date"):
+            if self.birth_date is None and given:
                 self.birth_date = birth_from_id
-        elif self.birth_date != birth_from_id:
-            errors["birth_date"] = _(
-                "The ID number gives the birth date %(date)s, which differs from this one."
-            ) % {"date": birth_from_id}
+            elif self.birth_date is not None and self.birth_date != birth_from_id:
+                errors["birth_date"] = _(
+                    "The ID number gives the birth date %(date)s, which differs from this one."
+                ) % {"date": birth_from_id}
         gender_from_id = Gender.MALE if id_number_is_male(number) else Gender.FEMALE
-        if not self.gender:
-            if given:
+        if self.judged("gender"):
+            if not self.gender and given:
                 self.gender = gender_from_id
-        elif self.gender != gender_from_id:
-            errors["gender"] = _(
-                "The ID number belongs to a %(gender)s; please check the gender."
-            ) % {"gender": gender_from_id.label}
+            elif self.gender and self.gender != gender_from_id:
+                errors["gender"] = _(
+                    "The ID number belongs to a %(gender)s; please check the gender."
+                ) % {"gender": gender_from_id.label}
         if errors:
             raise ValidationError(errors)
 

@@ -57,7 +57,7 @@ def panel_register(panel: Panel) -> None:
     _panels[panel.key] = panel
 
 
-def actions_for(client: Client) -> list[dict[str, Any]]:
+def actions_for(*, client: Client) -> list[dict[str, Any]]:
     return [
         {
             "key": action.key,
@@ -69,7 +69,7 @@ def actions_for(client: Client) -> list[dict[str, Any]]:
     ]
 
 
-def panels_for(request: HttpRequest, client: Client) -> list[SafeString]:
+def panels_for(*, request: HttpRequest, client: Client) -> list[SafeString]:
     rendered = []
     for panel in sorted(_panels.values(), key=lambda p: (p.order, p.key)):
         context = panel.context(request, client)

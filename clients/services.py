@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from advisor_crm.accounts.models import User
+from advisor_crm.saving import row_save
 from clients import events
 from clients.models import Client, SensitiveAccess, Tag
 
@@ -93,7 +94,8 @@ def client_update(
         client.set_id_number(id_number)
         changed += ["id_number_encrypted", "id_number_index"]
     client.full_clean(exclude=["tags"])
-    client.save(update_fields=[*changed, "updated_at"])
+    # Client.clean() may fill in the birth date and gender the ID number carries.
+    row_save(instance=client, fields=[*changed, "birth_date", "gender"])
     if tag_names is not None:
         _tags_set(client, tag_names)
     events.client_profile_saved.send(sender=Client, client=client)

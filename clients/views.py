@@ -82,7 +82,7 @@ def client_detail(request: AuthenticatedRequest, client_id: int) -> HttpResponse
     context = {
         "client": client,
         "referrals": selectors.client_referrals(user=request.user, client=client),
-        "panels": panels_for(request, client),
+        "panels": panels_for(request=request, client=client),
     }
     return render(request, "clients/client_detail.html", context)
 

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from advisor_crm.saving import form_save
 from clients.money import YuanField
 from kms.models import (
     CurrentSolution,
@@ -154,6 +155,10 @@ class ProposalBeneficiaryForm(BaseBeneficiaryForm):
 
 
 class BaseProposalBeneficiaryFormSet(forms.BaseInlineFormSet):
+    def save_existing(self, form: forms.ModelForm, obj: Any, commit: bool = True) -> Any:
+        # An edited row writes only the columns its form shows (advisor_crm/saving.py).
+        return form_save(form) if commit else form.save(commit=False)
+
     def __init__(self, *args: Any, case: KmsCase, **kwargs: Any) -> None:
         self.case = case
         super().__init__(*args, **kwargs)

@@ -160,7 +160,11 @@ def case_state(*, case: KmsCase) -> CaseState:
         ItemCheck(
             item,
             validation.validate_item(
-                item, item.beneficiaries.all(), facts, other_items=items, life_cover=calcs[0]
+                item=item,
+                beneficiaries=item.beneficiaries.all(),
+                facts=facts,
+                other_items=items,
+                life_cover=calcs[0],
             ),
         )
         for item in items

@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from advisor_crm.accounts.models import User
+from advisor_crm.saving import form_save
 from clients.models import Client
 from kms import detectors
 from kms.facts import Facts
@@ -127,7 +128,7 @@ def solution_save(
 @transaction.atomic
 def item_save(*, form: Any, beneficiaries: Any) -> ProposalItem:
     _ensure_open(form.instance.case)
-    item = form.save()
+    item: ProposalItem = form_save(form)
     beneficiaries.instance = item
     beneficiaries.save()
     return item

@@ -20,10 +20,10 @@ __all__ = ["BLOCK", "NOTE", "WARNING", "Message", "is_blocked", "validate_item"]
 
 
 def validate_item(
+    *,
     item: ProposalItem,
     beneficiaries: Iterable[Any],
     facts: Facts,
-    *,
     other_items: Iterable[ProposalItem] = (),
     life_cover: Calculation | None = None,
 ) -> list[Message]:

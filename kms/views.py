@@ -268,9 +268,9 @@ def item(request: AuthenticatedRequest, case_id: int, item_id: int | None = None
         draft = form.save(commit=False)
         others = [i for i in state.items if i.pk != draft.pk]
         messages = validation.validate_item(
-            draft,
-            beneficiaries.rows(),  # type: ignore[attr-defined]
-            state.facts,
+            item=draft,
+            beneficiaries=beneficiaries.rows(),  # type: ignore[attr-defined]
+            facts=state.facts,
             other_items=others,
             life_cover=state.life_cover,
         )

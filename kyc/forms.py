@@ -10,7 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import RulesModelForm
+from advisor_crm.rules import RulesModelForm
+from advisor_crm.saving import form_save
 from clients.models import Client
 from clients.money import YuanField
 from kyc import selectors as kyc_selectors
@@ -121,8 +122,10 @@ class PersonForm(KycForm):
         # The parent chosen here becomes a PersonLink (kyc_services.person_save); its
         # rule is PersonLink's, judged on the person as entered.
         parent = self.cleaned_data.get("parent_in_map")
-        if parent is not None and not self.errors:
-            problem = PersonLink.parent_problem(parent=parent, child=self.instance)
+        if parent is not None and not {"parent_in_map", "birth_date", "age"} & set(self.errors):
+            problem = PersonLink.parent_problem(
+                parent=parent, child_year=self.instance.birth_year_as_entered
+            )
             if problem is not None:
                 self.add_error("parent_in_map", problem)
 
@@ -246,6 +249,10 @@ class BeneficiaryForm(BaseBeneficiaryForm):
 
 class BaseBeneficiaryFormSet(forms.BaseInlineFormSet):
     """Shares within one order must add up to 100%, or all be blank (equal shares)."""
+
+    def save_existing(self, form: forms.ModelForm, obj: Any, commit: bool = True) -> Any:
+        # An edited row writes only the columns its form shows (advisor_crm/saving.py).
+        return form_save(form) if commit else form.save(commit=False)
 
     def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
         self.client = client

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from advisor_crm.rules import JudgedInput
 from clients.fields import EncryptedTextField
 from clients.models import Client, Gender
 
@@ -51,7 +52,7 @@ def percent(verbose_name: StrOrPromise) -> models.DecimalField:
     )
 
 
-class ClientOwned(models.Model):
+class ClientOwned(JudgedInput, models.Model):
     """A KYC fact of one client; logged with the client id so history can find it."""
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
@@ -179,6 +180,14 @@ class Person(ClientOwned):
         current = self.current_age
         return None if current is None else timezone.localdate().year - current
 
+    @property
+    def birth_year_as_entered(self) -> int | None:
+        """The birth year from the values as entered now: an age typed today means
+        born this many years ago (birth_year ages a stored age since its last save)."""
+        if self.birth_date:
+            return self.birth_date.year
+        return None if self.age is None else timezone.localdate().year - self.age
+
     def clean(self) -> None:
         """Rules of a person of the map, for every way a person comes in.
 
@@ -188,15 +197,26 @@ class Person(ClientOwned):
            than the client, a parent not younger.
         """
         errors: dict[str, Any] = {}
-        if self.birth_date and self.birth_date > timezone.localdate():
+        if self.judged("birth_date") and self.birth_date and self.birth_date > timezone.localdate():
             errors["birth_date"] = _("A birth date cannot be in the future.")
-        if self.relationship == Relationship.SELF and self.client_id:
+        if (
+            self.judged("relationship")
+            and self.relationship == Relationship.SELF
+            and self.client_id
+        ):
             others = Person.objects.filter(client_id=self.client_id, relationship=Relationship.SELF)
             if others.exclude(pk=self.pk).exists():
                 errors["relationship"] = _("The client is already in the map.")
-        year = self.birth_year
+        year = self.birth_year_as_entered
         generation = GENERATION.get(self.relationship)
-        if year is not None and generation and self.client_id and "birth_date" not in errors:
+        judged = self.judged("relationship", "birth_date", "age")
+        if (
+            judged
+            and year is not None
+            and generation
+            and self.client_id
+            and "birth_date" not in errors
+        ):
             client_year = self._client_birth_year()
             field = "birth_date" if self.birth_date else "age"
             if client_year is not None and generation > 0 and year < client_year:
@@ -255,22 +275,24 @@ class PersonLink(ClientOwned):
         return f"{self.from_person} {self.get_kind_display()} {self.to_person}"
 
     @staticmethod
-    def parent_problem(*, parent: Person, child: Person) -> StrOrPromise | None:
-        """Why `parent` cannot be `child`'s parent, or None."""
-        if parent.pk is not None and parent.pk == child.pk:
-            return _("A person cannot be related to themself.")
-        parent_year, child_year = parent.birth_year, child.birth_year
+    def parent_problem(*, parent: Person, child_year: int | None) -> StrOrPromise | None:
+        """Why `parent` cannot be the parent of someone born in `child_year`, or None."""
+        parent_year = parent.birth_year
         if parent_year and child_year and parent_year >= child_year:
             return _("A child cannot be older than their parent.")
         return None
 
     def clean(self) -> None:
+        if not self.judged("from_person", "to_person", "kind"):
+            return
         if self.from_person_id is None or self.to_person_id is None:
             return
         if self.from_person_id == self.to_person_id:
             raise ValidationError({"to_person": _("A person cannot be related to themself.")})
         if self.kind == PersonLink.Kind.PARENT_OF:
-            problem = PersonLink.parent_problem(parent=self.from_person, child=self.to_person)
+            problem = PersonLink.parent_problem(
+                parent=self.from_person, child_year=self.to_person.birth_year
+            )
             if problem is not None:
                 raise ValidationError({"to_person": problem})
 
@@ -400,11 +422,15 @@ class Asset(ClientOwned):
         return ""
 
     def clean(self) -> None:
-        if self.owner_person_id and self.owner_enterprise_id:
+        if (
+            self.judged("owner_person", "owner_enterprise")
+            and self.owner_person_id
+            and self.owner_enterprise_id
+        ):
             raise ValidationError(
                 {"owner_enterprise": _("Choose one owner: a person or an enterprise.")}
             )
-        if self.liquidity_days is None and self.category:
+        if self.liquidity_days is None and self.category and self.judged("category"):
             # Left empty: the usual time to turn this kind of asset into cash.
             self.liquidity_days = DEFAULT_LIQUIDITY_DAYS[self.category]
 
@@ -464,9 +490,14 @@ class Liability(ClientOwned):
 
     def clean(self) -> None:
         errors: dict[str, Any] = {}
-        if self.borrower_person_id and self.borrower_enterprise_id:
+        if (
+            self.judged("borrower_person", "borrower_enterprise")
+            and self.borrower_person_id
+            and self.borrower_enterprise_id
+        ):
             errors["borrower_enterprise"] = _("Choose one borrower: a person or an enterprise.")
-        if self.kind == LiabilityKind.GUARANTEE and not self.guarantor_id:
+        guarantee = self.kind == LiabilityKind.GUARANTEE
+        if self.judged("kind", "guarantor") and guarantee and not self.guarantor_id:
             errors["guarantor"] = _("A guarantee needs the guarantor.")
         if errors:
             raise ValidationError(errors)
@@ -562,13 +593,15 @@ class Allocation(ClientOwned):
 
     def clean(self) -> None:
         errors: dict[str, Any] = {}
-        if self.share_percent is None and self.annual_amount is None:
+        given = self.judged("share_percent", "annual_amount")
+        if given and self.share_percent is None and self.annual_amount is None:
             errors["annual_amount"] = _("Give a share of the wealth or an amount per year.")
-        if self.start_year and self.end_year and self.end_year < self.start_year:
+        years = self.judged("start_year", "end_year")
+        if years and self.start_year and self.end_year and self.end_year < self.start_year:
             errors["end_year"] = _("The end year is before the start year.")
         for name in ("start_year", "end_year"):
             year = getattr(self, name)
-            if year and not 1900 <= year <= 2200:
+            if self.judged(name) and year and not 1900 <= year <= 2200:
                 errors[name] = _("Enter a year such as 2030.")
         if errors:
             raise ValidationError(errors)
@@ -659,18 +692,20 @@ class ExistingPolicy(ClientOwned):
     def clean(self) -> None:
         errors: dict[str, Any] = {}
         if (
-            self.years_paid is not None
+            self.judged("years_paid", "years_total")
+            and self.years_paid is not None
             and self.years_total is not None
             and self.years_paid > self.years_total
         ):
             errors["years_paid"] = _("More years paid than payment years.")
-        if self.start_date and self.start_date > timezone.localdate() + dt.timedelta(days=366):
+        start = self.start_date if self.judged("start_date") else None
+        if start and start > timezone.localdate() + dt.timedelta(days=366):
             errors["start_date"] = _("The start date is too far in the future.")
         if errors:
             raise ValidationError(errors)
 
 
-class BeneficiaryBase(models.Model):
+class BeneficiaryBase(JudgedInput, models.Model):
     """A beneficiary: a person of the map, or the legal heirs, with an order and a share.
 
     Existing policies and proposal items both name beneficiaries this way.
@@ -701,6 +736,8 @@ class BeneficiaryBase(models.Model):
 
     def clean(self) -> None:
         # The database says the same (the check constraint); this says it next to the field.
+        if not self.judged("person", "legal_heirs"):
+            return
         if self.person_id and self.legal_heirs:  # type: ignore[attr-defined]
             raise ValidationError(
                 {"legal_heirs": _("Choose a person or the legal heirs, not both.")}
@@ -759,7 +796,7 @@ class SensitiveConsent(ClientOwned):
         return self.withdrawn_at is None and self.scope in {scope, ConsentScope.BOTH}
 
     def clean(self) -> None:
-        if self.given_on and self.given_on > timezone.localdate():
+        if self.judged("given_on") and self.given_on and self.given_on > timezone.localdate():
             raise ValidationError({"given_on": _("The consent date cannot be in the future.")})
 
 

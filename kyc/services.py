@@ -13,8 +13,10 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from advisor_crm.accounts.models import User
-from clients import events
+from advisor_crm.saving import form_save
+from clients import events as clients_events
 from clients.models import Client, SensitiveAccess
+from kyc import events as kyc_events
 from kyc.models import (
     ClientErasure,
     ExistingPolicy,
@@ -26,15 +28,21 @@ from kyc.models import (
 from kyc.selectors import kyc_load
 
 
-def completeness_store(*, client: Client, facts_changed: bool = False) -> int:
+def completeness_store(*, client: Client) -> int:
     """Store the KYC completeness on the client, where set-based scoring can read it.
 
-    When it changed, or the caller says another scoring fact changed (a policy), the
-    apps that derive numbers from the client hear of it (clients.events).
+    The completeness is a fact of the client record, so a change of it is announced
+    as one (clients.events), for scoring to rescore the client.
     """
-    if _completeness_write(client) or facts_changed:
-        events.facts_changed(client_ids=[client.pk])
+    if _completeness_write(client):
+        clients_events.facts_changed(client_ids=[client.pk])
     return client.kyc_completeness
+
+
+def _changed(*, client: Client, model: type[models.Model]) -> None:
+    """After a KYC write: store the completeness and tell who listens what changed."""
+    completeness_store(client=client)
+    kyc_events.rows_changed(client_id=client.pk, model=model)
 
 
 def _completeness_write(client: Client) -> bool:
@@ -56,11 +64,6 @@ def on_profile_saved(*, client: Client, **_kwargs: Any) -> None:
     _completeness_write(client)
 
 
-def _feeds_scoring(item: models.Model) -> bool:
-    # Scoring counts the policies in force and their premiums (scoring/fields.py).
-    return isinstance(item, ExistingPolicy)
-
-
 M = TypeVar("M", bound=models.Model)
 
 
@@ -71,38 +74,22 @@ def kyc_row_add(*, row: M) -> M:
     """
     row.full_clean()
     row.save()
+    kyc_events.rows_changed(client_id=row.client_id, model=type(row))  # type: ignore[attr-defined]
     return row
-
-
-def _form_save(form: forms.ModelForm) -> Any:
-    """Save what the form edits: a new row whole, an existing one by its form's fields.
-
-    An edit writes only the columns the form shows (and updated_at), so that it
-    cannot overwrite a column that something else changed meanwhile.
-    """
-    item = form.save(commit=False)
-    if item._state.adding:
-        item.save()
-    else:
-        concrete = {field.name for field in item._meta.concrete_fields}
-        edited = [name for name in form._meta.fields or () if name in concrete]
-        item.save(update_fields=[*edited, "updated_at"])
-    form.save_m2m()
-    return item
 
 
 @transaction.atomic
 def kyc_item_save(*, form: forms.ModelForm) -> models.Model:
     """Save a validated KYC form (the form scoped every choice to its client)."""
-    item = _form_save(form)
-    completeness_store(client=form.instance.client, facts_changed=_feeds_scoring(item))
+    item = form_save(form)
+    _changed(client=form.instance.client, model=type(item))
     return item
 
 
 @transaction.atomic
 def person_save(*, form: forms.ModelForm) -> Person:
     """Save a person and the parent link chosen for the family tree."""
-    person: Person = _form_save(form)
+    person: Person = form_save(form)
     parent = form.cleaned_data.get("parent_in_map")
     stale = PersonLink.objects.filter(to_person=person, kind=PersonLink.Kind.PARENT_OF).exclude(
         from_person__relationship=Relationship.SELF
@@ -122,59 +109,70 @@ def person_save(*, form: forms.ModelForm) -> Person:
             link.save()
     for link in stale:
         link.delete()
-    completeness_store(client=person.client)
+    _changed(client=person.client, model=Person)
     return person
 
 
 @transaction.atomic
 def kyc_item_delete(*, item: models.Model) -> None:
     client = item.client  # type: ignore[attr-defined]
-    feeds_scoring = _feeds_scoring(item)
     item.delete()
-    completeness_store(client=client, facts_changed=feeds_scoring)
+    _changed(client=client, model=type(item))
 
 
 @transaction.atomic
 def policy_save(*, form: forms.ModelForm, beneficiaries: forms.BaseInlineFormSet) -> ExistingPolicy:
-    policy: ExistingPolicy = _form_save(form)
+    policy: ExistingPolicy = form_save(form)
     beneficiaries.instance = policy
     for beneficiary_form in beneficiaries.forms:
         beneficiary_form.instance.client = policy.client
     beneficiaries.save()
-    completeness_store(client=policy.client, facts_changed=True)
+    _changed(client=policy.client, model=ExistingPolicy)
     return policy
 
 
+@transaction.atomic
 def client_person_ensure(*, client: Client) -> Person:
-    """The client as a person of their own map, created from the profile when missing."""
+    """The client as a person of their own map, created from the profile when missing.
+
+    Adding them completes a check of the KYC, so the completeness is stored (and the
+    score follows) in the same transaction.
+    """
     person = Person.objects.filter(client=client, relationship=Relationship.SELF).first()
     if person is None:
-        person = Person.objects.create(
-            client=client,
-            relationship=Relationship.SELF,
-            name=client.name,
-            gender=client.gender,
-            birth_date=client.birth_date,
-            occupation=client.occupation,
-            annual_income=client.annual_income,
+        person = kyc_row_add(
+            row=Person(
+                client=client,
+                relationship=Relationship.SELF,
+                name=client.name,
+                gender=client.gender,
+                birth_date=client.birth_date,
+                occupation=client.occupation,
+                annual_income=client.annual_income,
+            )
         )
+        completeness_store(client=client)
     return person
 
 
+@transaction.atomic
 def consent_record(
     *, client: Client, user: User, given_on: dt.date, scope: str, notes: str = ""
 ) -> SensitiveConsent:
-    consent = SensitiveConsent.objects.create(
-        client=client, recorded_by=user, given_on=given_on, scope=scope, notes=notes
+    consent = kyc_row_add(
+        row=SensitiveConsent(
+            client=client, recorded_by=user, given_on=given_on, scope=scope, notes=notes
+        )
     )
     completeness_store(client=client)
     return consent
 
 
+@transaction.atomic
 def consent_withdraw(*, consent: SensitiveConsent) -> None:
     consent.withdrawn_at = timezone.now()
     consent.save(update_fields=["withdrawn_at", "updated_at"])
-    completeness_store(client=consent.client)
+    _changed(client=consent.client, model=SensitiveConsent)
 
 
 def _row(instance: models.Model) -> dict[str, Any]:
@@ -244,7 +242,7 @@ def client_erase(*, client: Client, user: User, reason: str) -> ClientErasure:
     history = LogEntry.objects.filter(additional_data__client_id=client_pk)
     history_count, _ = history.delete()
     # The referrer counts one referral fewer now.
-    events.facts_changed(client_ids=[referrer_id])
+    clients_events.facts_changed(client_ids=[referrer_id])
     return ClientErasure.objects.create(
         client_pk=client_pk,
         owner=owner,

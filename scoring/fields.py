@@ -94,10 +94,6 @@ def _in_force() -> Any:
     return ExistingPolicy.objects.in_force().filter(client=OuterRef("pk"))
 
 
-def _premium_due() -> Any:
-    return ExistingPolicy.objects.premium_due().filter(client=OuterRef("pk"))
-
-
 def _referrals_sql(as_of: dt.date) -> Expression:
     counted = (
         Client.objects.filter(referred_by=OuterRef("pk"))
@@ -115,7 +111,7 @@ def _policies_sql(as_of: dt.date) -> Expression:
 
 def _premium_sql(as_of: dt.date) -> Expression:
     money: DecimalField = DecimalField(max_digits=16, decimal_places=2)
-    summed = _premium_due().values("client").annotate(total=Sum("annual_premium")).values("total")
+    summed = _in_force().values("client").annotate(total=Sum("annual_premium")).values("total")
     return Coalesce(Subquery(summed, output_field=money), Value(Decimal(0)), output_field=money)
 
 
@@ -174,16 +170,9 @@ def client_facts(clients: list[Client]) -> dict[int, ClientFacts]:
         ExistingPolicy.objects.in_force()
         .filter(client__in=ids)
         .values("client")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), total=Sum("annual_premium"))
     )
     for row in policies:
         result[row["client"]].policies = row["n"]
-    premiums = (
-        ExistingPolicy.objects.premium_due()
-        .filter(client__in=ids)
-        .values("client")
-        .annotate(total=Sum("annual_premium"))
-    )
-    for row in premiums:
         result[row["client"]].premium = row["total"] or Decimal(0)
     return result

@@ -1,24 +1,39 @@
 """Scoring keeps itself current: it subscribes to the events of the apps below it.
 
-Whatever changes a client's scoring fields (the profile, a referral, a policy, the
-KYC completeness, archiving, erasure) sends clients.events.client_facts_changed in
-the change's transaction; the receiver rescores those clients there, aggregates
-included, so the cached counts and the score never wait for the next publish.
+Whatever changes a client's scoring fields sends an event in the change's
+transaction: clients.events.client_facts_changed for the client record (the profile,
+a referral, the KYC completeness, archiving, erasure), kyc.events.kyc_rows_changed
+for a row of the map (scoring listens to policies only). The receivers rescore those
+clients there, aggregates included, so the cached counts and the score never wait
+for the next publish.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from clients import events
+from clients import events as clients_events
+from kyc import events as kyc_events
+from kyc.models import ExistingPolicy
 
 
 def _on_facts_changed(*, client_ids: frozenset[int], **_kwargs: Any) -> None:
-    from scoring.services import client_score_refresh
+    from scoring.services import clients_score_refresh
 
-    for client_id in sorted(client_ids):
-        client_score_refresh(client_id=client_id)
+    clients_score_refresh(client_ids=client_ids)
+
+
+def _on_policies_changed(*, client_id: int, **_kwargs: Any) -> None:
+    # Scoring counts the policies in force and sums their premiums (scoring/fields.py).
+    from scoring.services import clients_score_refresh
+
+    clients_score_refresh(client_ids=[client_id])
 
 
 def connect() -> None:
-    events.client_facts_changed.connect(_on_facts_changed, dispatch_uid="scoring.facts_changed")
+    clients_events.client_facts_changed.connect(
+        _on_facts_changed, dispatch_uid="scoring.facts_changed"
+    )
+    kyc_events.kyc_rows_changed.connect(
+        _on_policies_changed, sender=ExistingPolicy, dispatch_uid="scoring.policies_changed"
+    )

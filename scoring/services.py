@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from advisor_crm import locks
 from advisor_crm.accounts.models import User
 from advisor_crm.locks import advisory_lock
+from advisor_crm.saving import row_save
 from clients.models import Client
-from kyc.models import IN_FORCE_STATUSES, ExistingPolicy, PolicyStatus
+from kyc.models import IN_FORCE_STATUSES, ExistingPolicy
 from scoring.conditions import ConditionError, compile_sql, validate_tree
 from scoring.models import (
     MAX_RULES,
@@ -303,19 +304,15 @@ SELECT referred_by_id AS id, COUNT(*) AS n FROM clients_client
 WHERE referred_by_id > %s AND referred_by_id <= %s GROUP BY referred_by_id
 """
 
-# "In force" and "premium due" as kyc.models defines them (IN_FORCE_STATUSES and
-# ExistingPolicy.premium_due), written out once for the set-based statements. The
-# statuses are fixed choice values, never user input.
+# "In force" as kyc.models defines it (IN_FORCE_STATUSES), written out once for the
+# set-based statements. The statuses are fixed choice values, never user input.
 _POLICY_TABLE = ExistingPolicy._meta.db_table
 _IN_FORCE_SQL = "status IN ({})".format(
     ", ".join(f"'{s.value}'" for s in sorted(IN_FORCE_STATUSES))
 )
-_PREMIUM_DUE_SQL = f"status = '{PolicyStatus.IN_FORCE.value}' AND years_paid < years_total"
 
 _POLICIES_SQL = f"""
-SELECT client_id AS id, COUNT(*) AS n,
-       SUM(CASE WHEN {_PREMIUM_DUE_SQL} THEN annual_premium ELSE 0 END) AS total
-FROM {_POLICY_TABLE}
+SELECT client_id AS id, COUNT(*) AS n, SUM(annual_premium) AS total FROM {_POLICY_TABLE}
 WHERE {_IN_FORCE_SQL} AND client_id > %s AND client_id <= %s GROUP BY client_id
 """
 
@@ -470,12 +467,16 @@ def _scores_write(
         return count
 
 
-def client_score_refresh(*, client_id: int) -> None:
-    """Score one client with the published version, as a batch of one.
+def clients_score_refresh(*, client_ids: Iterable[int]) -> None:
+    """Score some clients with the published version, each as a batch of one.
 
-    Called when a client is created or edited, so that P100 and the client page do
-    not wait for the next publish.
+    Called, through the lower apps' events, whenever a fact a rule may read changes
+    (scoring/receivers.py), so that P100 and the client page never wait for the next
+    publish. The version is compiled once for all of them.
     """
+    ids = sorted(set(client_ids))
+    if not ids:
+        return
     version = (
         RuleSetVersion.objects.filter(status=VersionStatus.PUBLISHED)
         .order_by("-published_at")
@@ -483,10 +484,10 @@ def client_score_refresh(*, client_id: int) -> None:
     )
     if version is None:
         return
+    compiled = compile_version(version, _today(), cached=True)
     with transaction.atomic():
-        _batch_rescore(
-            compile_version(version, _today(), cached=True), version.pk, client_id - 1, client_id
-        )
+        for client_id in ids:
+            _batch_rescore(compiled, version.pk, client_id - 1, client_id)
 
 
 def rescore_now(
@@ -550,8 +551,7 @@ def rule_save(
         position = (version.rules.aggregate(p=Max("position"))["p"] or 0) + 1
         rule = Rule(version=version, position=position)
     rule.label, rule.condition, rule.points, rule.enabled = label, condition, points, enabled
-    rule.save()
-    return rule
+    return row_save(instance=rule, fields=["label", "condition", "points", "enabled"])
 
 
 def rule_delete(*, rule: Rule) -> None:

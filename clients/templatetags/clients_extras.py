@@ -58,4 +58,4 @@ def client_actions(client: Any) -> list[dict[str, Any]]:
     """The buttons the apps above `clients` add to the client page (clients.panels)."""
     from clients.panels import actions_for
 
-    return actions_for(client)
+    return actions_for(client=client)

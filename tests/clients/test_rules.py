@@ -83,3 +83,41 @@ def test_it_refuses_a_mobile_number_that_is_not_one(cast: Cast) -> None:
     with pytest.raises(ValidationError) as caught:
         services.client_create(data={"name": "钱多多", "owner": cast.advisor, "phone": "12345"})
     assert list(caught.value.message_dict) == ["phone"]
+
+
+@pytest.mark.django_db
+def test_the_form_shows_a_rule_error_beside_a_parse_error_of_another_field(cast: Cast) -> None:
+    from clients.forms import ClientForm
+    from tests.clients.test_views import new_client_data
+
+    typo = ID_NUMBER[:-1] + ("0" if ID_NUMBER[-1] != "0" else "1")
+    form = ClientForm(
+        new_client_data(name="", id_number=typo, annual_income="很多"), user=cast.advisor
+    )
+    assert not form.is_valid()
+    assert {"name", "id_number", "annual_income"} <= set(form.errors)
+
+
+@pytest.mark.django_db
+def test_the_form_does_not_judge_a_birth_date_it_could_not_read(cast: Cast) -> None:
+    from clients.forms import ClientForm
+    from tests.clients.test_views import new_client_data
+
+    form = ClientForm(
+        new_client_data(birth_date="1984-02-30", id_number=ID_NUMBER), user=cast.advisor
+    )
+    assert not form.is_valid()
+    # Only the parse error: no "differs from the ID number" about a date never entered.
+    assert len(form.errors["birth_date"]) == 1
+    assert "1984-03-15" not in form.errors["birth_date"][0]
+
+
+@pytest.mark.django_db
+def test_it_stores_one_spelling_of_the_id_number_and_mobile(cast: Cast) -> None:
+    client = services.client_create(
+        data={"name": "钱多多", "owner": cast.advisor, "phone": "+86 138-1234-5678"},
+        id_number=" " + ID_NUMBER.lower().replace("x", "x") + " ",
+    )
+    client.refresh_from_db()
+    assert client.phone == "13812345678"
+    assert client.get_id_number() == ID_NUMBER

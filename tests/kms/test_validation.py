@@ -112,9 +112,9 @@ def _check(
     facts = Facts(kyc_load(client=client))
     with translation.override("en"):
         return validate_item(
-            item,
-            list(beneficiaries),
-            facts,
+            item=item,
+            beneficiaries=list(beneficiaries),
+            facts=facts,
             other_items=list(other_items),
             life_cover=life_cover_need(facts, {}) if with_need else None,
         )

@@ -107,6 +107,28 @@ def test_it_keeps_every_row_and_encrypted_value_across_the_move(
 
     _migrate(BEFORE)
 
+    # A row written under the old schema itself, with its history, as the old code did.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO clients_person (client_id, relationship, name, gender, age, is_deceased,"
+            " residence, nationality, marital_status, occupation, health_notes, cares_about,"
+            " worries_about, must_provide_for, notes, created_at, updated_at)"
+            " VALUES (%s, 'ex_spouse', '前妻林芳', 'female', 50, false, 'overseas', 'domestic',"
+            " 'divorced', '', %s, false, true, false, '', now(), now()) RETURNING id",
+            [zhao.pk, crypto.encrypt("乳腺癌术后五年")],
+        )
+        (old_person,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT id FROM django_content_type WHERE app_label = 'clients' AND model = 'person'"
+        )
+        (old_type,) = cursor.fetchone()
+        cursor.execute(
+            "INSERT INTO auditlog_logentry (content_type_id, object_pk, object_id, object_repr,"
+            " action, changes, changes_text, timestamp, additional_data, serialized_data)"
+            " VALUES (%s, %s, %s, '前妻林芳', 0, '{}', '', now(), %s, NULL)",
+            [old_type, str(old_person), old_person, f'{{"client_id": {zhao.pk}}}'],
+        )
+
     before = {model: _rows(f"clients_{model}") for model in MOVED}
     before_columns = {model: _columns(f"clients_{model}") for model in MOVED}
     before_secrets = {
@@ -129,6 +151,7 @@ def test_it_keeps_every_row_and_encrypted_value_across_the_move(
     # Through the models too: the ORM decrypts what the old schema held.
     for pk, notes in before_secrets[("person", "health_notes")].items():
         assert Person.objects.get(pk=pk).health_notes == notes
+    assert Person.objects.get(pk=old_person).health_notes == "乳腺癌术后五年"
     # The history stays attached to the moved models (the History page reads it).
     after_history = _history("kyc")
     assert after_history == {m: n for m, n in before_history.items() if m in MOVED}

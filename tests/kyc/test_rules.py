@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 
 from kyc.models import (
     Allocation,
@@ -111,3 +111,17 @@ def test_it_refuses_a_beneficiary_that_is_both_or_neither_and_a_future_consent(c
         recorded_by=cast.advisor,
     )
     assert "given_on" in _errors(later)
+
+
+@pytest.mark.django_db
+def test_it_judges_an_age_as_entered_today_not_aged_since_the_last_save(cast: Cast) -> None:
+    client = make_client(owner=cast.advisor, birth_date=dt.date(1980, 5, 1))
+    son = make_person(client=client, relationship="child", age=20)
+    Person.objects.filter(pk=son.pk).update(updated_at=timezone.now() - dt.timedelta(days=3653))
+    son.refresh_from_db()
+    # Typed today: 40 years old means born about 1986, after the client (1980).
+    son.age = 40
+    son.full_clean()
+    son.age = 50
+    with pytest.raises(ValidationError):
+        son.full_clean()

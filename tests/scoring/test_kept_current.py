@@ -124,10 +124,10 @@ def test_it_uncounts_a_lapsed_or_deleted_policy_and_counts_a_paid_up_one(cast: C
     http.post(edit, kyc_edit_data(key="policies", item=policy, status="lapsed"))
     assert ClientScore.objects.get(client=client).policies == 0
 
-    # Paid up (减额缴清): still in force, but no premium is due any more.
+    # Paid up (减额缴清): the cover still runs, so the policy is in force and counts.
     http.post(edit, kyc_edit_data(key="policies", item=policy, status="paid_up"))
     row = ClientScore.objects.get(client=client)
-    assert (row.policies, row.premium) == (1, 0)
+    assert (row.policies, row.premium) == (1, Decimal("12000.00"))
 
     http.post(reverse("kyc:item_delete", args=[client.pk, "policies", policy.pk]))
     assert ClientScore.objects.get(client=client).policies == 0
@@ -159,6 +159,9 @@ edits = st.lists(
         st.tuples(st.just("person_add"), st.integers(0, 3), st.none()),
         st.tuples(st.just("archive"), st.integers(0, 3), st.booleans()),
         st.tuples(st.just("erase"), st.integers(0, 3), st.none()),
+        st.tuples(st.just("kyc_page"), st.integers(0, 3), st.none()),
+        st.tuples(st.just("consent"), st.integers(0, 3), st.none()),
+        st.tuples(st.just("policy_in_code"), st.integers(0, 3), st.sampled_from(["in_force", "lapsed", "paid_up"])),
     ),
     min_size=1,
     max_size=8,
@@ -202,6 +205,21 @@ def _apply(edit: tuple[str, int, Any], people: list[Client], http: Any, cast: Ca
             client_services.client_restore(client=client)
     elif kind == "erase":
         kyc_services.client_erase(client=client, user=cast.advisor, reason="本人要求")
+    elif kind == "kyc_page":
+        # Opening the map puts the client in it (client_person_ensure).
+        assert http.get(reverse("kyc:page", args=[client.pk])).status_code == 200
+    elif kind == "consent":
+        data = {"given_on": timezone.localdate().isoformat(), "scope": "health", "notes": "书面"}
+        http.post(reverse("kyc:consent_record", args=[client.pk]), data)
+    elif kind == "policy_in_code":
+        # The way an import adds rows: the service, then the completeness once.
+        kyc_services.kyc_row_add(
+            row=ExistingPolicy(
+                client=client, insurer="友邦", product_type="whole_life", sum_assured=1,
+                annual_premium=Decimal("30000.00"), status=value,
+            )
+        )  # fmt: skip
+        kyc_services.completeness_store(client=client)
 
 
 @pytest.mark.django_db

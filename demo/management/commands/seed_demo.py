@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from advisor_crm.accounts.models import Role, Team, User
+from clients import events
 from clients.models import Client, Tag
 from clients.validators import id_number_check_char
 from demo import kms as kms_demo
@@ -162,6 +163,9 @@ class Command(BaseCommand):
                 "Refusing to create demo logins with a known password while DEBUG is off; "
                 "pass --force if this really is a demo system."
             )
+        # The clients this run creates or links: scored with the rest when this run
+        # publishes the rule set, or announced to scoring when one was published before.
+        self._touched: set[int] = set()
         with transaction.atomic():
             users = self._users()
             # The worked cases come last so that they top the "recently updated" list.
@@ -218,7 +222,10 @@ class Command(BaseCommand):
                 continue
             client = Client(owner=owner, name=case["name"], created_at=DEMO_NOW, **fields)
             client.set_id_number(case["id_number"])
+            # The demo meets the client's rules like any other way in (Client.clean).
+            client.full_clean(exclude=["tags"])
             client.save()
+            self._touched.add(client.pk)
             client.tags.set([tags[name] for name in case["tags"]])
             created += 1
         return created
@@ -238,6 +245,7 @@ class Command(BaseCommand):
     def _scoring(self, admin: User) -> None:
         """Publish the default rule set once; publishing scores every client."""
         if RuleSetVersion.objects.exists():
+            events.facts_changed(client_ids=self._touched)
             return
         version_publish(version=default_version(admin), user=admin)
 
@@ -269,6 +277,7 @@ class Command(BaseCommand):
                 new_clients.append((client, row.tags))
             offset += count
         Client.objects.bulk_create([client for client, _tags in new_clients])
+        self._touched.update(client.pk for client, _tags in new_clients)
         through = Client.tags.through
         through.objects.bulk_create(
             [
@@ -295,3 +304,6 @@ class Command(BaseCommand):
                 # Hub clients refer most: the first hub gets the largest share.
                 client.referred_by = rng.choices(hubs, [5, 3, 2, 1][: len(hubs)])[0]
             Client.objects.bulk_update(referred, ["referred_by"])
+            self._touched.update(
+                client.referred_by_id for client in referred if client.referred_by_id
+            )

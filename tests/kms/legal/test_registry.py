@@ -58,7 +58,9 @@ def test_validate_item_gives_every_rules_messages_in_registry_order(home: Househ
     rows = [ben(home.wife, 1, "50"), ben(home.daughter, 1, "40")]
 
     with translation.override("en"):
-        messages = validate_item(proposal, rows, Facts(kyc_load(client=home.client)))
+        messages = validate_item(
+            item=proposal, beneficiaries=rows, facts=Facts(kyc_load(client=home.client))
+        )
         proposed = Proposed(
             item=proposal,
             beneficiary_rows=rows,
