@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # htmx requests after the session ended go to the login; no-store for user pages.
+    "advisor_crm.middleware.SessionAwareMiddleware",
     # Records the logged-in user as the actor of every audited change.
     "auditlog.middleware.AuditlogMiddleware",
     # Axes goes last so that it sees the outcome of authentication.

@@ -163,7 +163,6 @@ class AssetForm(KycForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["liquidity_days"].required = False
         self.fields["liquidity_days"].help_text = _(
             "Leave empty for the usual value of the category."
         )

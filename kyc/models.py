@@ -395,7 +395,9 @@ class Asset(ClientOwned):
     location = models.CharField(
         _("domestic or overseas"), max_length=10, choices=Place.choices, default=Place.DOMESTIC
     )
-    liquidity_days = models.PositiveIntegerField(_("days to turn into cash"), default=1)
+    # Blank means the category's usual number (Asset.clean), whichever way the asset
+    # comes in: a pre-filled 1 made company equity and property count as cash.
+    liquidity_days = models.PositiveIntegerField(_("days to turn into cash"), blank=True)
     account_details = EncryptedTextField(_("account details"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
@@ -412,6 +414,16 @@ class Asset(ClientOwned):
 
     def __str__(self) -> str:
         return self.description or self.get_category_display()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Also for rows created without clean() (bulk loaders, tests' factories).
+        self._usual_liquidity_fill()
+        super().save(*args, **kwargs)
+
+    def _usual_liquidity_fill(self) -> None:
+        if self.liquidity_days is None and self.category in DEFAULT_LIQUIDITY_DAYS:
+            # Left blank: the usual time to turn this kind of asset into cash.
+            self.liquidity_days = DEFAULT_LIQUIDITY_DAYS[self.category]
 
     @property
     def owner_label(self) -> str:
@@ -430,9 +442,7 @@ class Asset(ClientOwned):
             raise ValidationError(
                 {"owner_enterprise": _("Choose one owner: a person or an enterprise.")}
             )
-        if self.liquidity_days is None and self.category and self.judged("category"):
-            # Left empty: the usual time to turn this kind of asset into cash.
-            self.liquidity_days = DEFAULT_LIQUIDITY_DAYS[self.category]
+        self._usual_liquidity_fill()
 
 
 class LiabilityKind(models.TextChoices):

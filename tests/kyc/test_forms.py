@@ -776,3 +776,23 @@ def test_it_explains_a_bad_share_sum_in_chinese_by_default(
     assert _field_errors(response, "beneficiaries-0-share_percent") == [
         "第 1 顺位的份额合计为 90%，而不是 100%。"
     ]
+
+
+@pytest.mark.django_db
+def test_the_asset_form_offers_a_blank_days_to_cash_and_fills_the_category_default(
+    cast: Cast,
+) -> None:
+    from kyc.forms import AssetForm
+
+    client = cast.advisor_client
+    blank = AssetForm(client=client)
+    assert blank["liquidity_days"].value() in (None, "")
+    data = {
+        "category": "equity", "description": "工厂 60% 股权", "value": "3000万",
+        "owner_person": "", "owner_enterprise": "", "holding": "enterprise",
+        "marital": "marital_common", "location": "domestic", "liquidity_days": "",
+        "account_details": "", "notes": "",
+    }  # fmt: skip
+    form = AssetForm(data, client=client)
+    assert form.is_valid(), form.errors
+    assert form.save().liquidity_days == 365

@@ -162,3 +162,27 @@ def test_it_keeps_every_row_and_encrypted_value_across_the_move(
     Person.objects.create(
         client=zhao, relationship="friend", name="新朋友", birth_date=dt.date(1990, 1, 1)
     )
+
+
+def test_it_repairs_the_pre_filled_one_day_to_cash(migrated_back_and_forth: None) -> None:
+    from tests.factories import make_client, make_user
+
+    client = make_client(owner=make_user())
+    _migrate([("kyc", "0002_tables_renamed")])
+    rows = {"equity": 1, "real_estate": 1, "deposit": 1, "stocks": 2}
+    with connection.cursor() as cursor:
+        for category, days in rows.items():
+            cursor.execute(
+                "INSERT INTO kyc_asset (client_id, category, description, value, holding, marital,"
+                " location, liquidity_days, account_details, notes, created_at, updated_at)"
+                " VALUES (%s, %s, %s, 1000000, 'family', 'marital_common', 'domestic', %s, '', '',"
+                " now(), now())",
+                [client.pk, category, category, days],
+            )
+
+    _migrate(_latest())
+
+    stored = dict(Asset.objects.filter(client=client).values_list("category", "liquidity_days"))
+    # Equity and property saved with the pre-filled 1 get their usual numbers; a deposit's
+    # 1 is its usual number, and a value someone typed (2) stays.
+    assert stored == {"equity": 365, "real_estate": 180, "deposit": 1, "stocks": 2}

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from kyc.models import (
     Allocation,
+    Asset,
     ExistingPolicy,
     Liability,
     Person,
@@ -125,3 +126,21 @@ def test_it_judges_an_age_as_entered_today_not_aged_since_the_last_save(cast: Ca
     son.age = 50
     with pytest.raises(ValidationError):
         son.full_clean()
+
+
+@pytest.mark.django_db
+def test_a_blank_days_to_cash_means_the_usual_number_of_the_category(cast: Cast) -> None:
+    client = make_client(owner=cast.advisor)
+    condo = kyc_row_add(
+        row=Asset(
+            client=client, category="real_estate", description="温哥华公寓",
+            value=Decimal(8_000_000), location="overseas",
+        )
+    )  # fmt: skip
+    assert condo.liquidity_days == 180
+    typed = kyc_row_add(
+        row=Asset(
+            client=client, category="equity", description="工厂股权", value=1, liquidity_days=90
+        )
+    )
+    assert typed.liquidity_days == 90
