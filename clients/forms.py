@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from advisor_crm.accounts.models import User
 from advisor_crm.rules import RulesModelForm
 from clients.models import Client, ClientType, CvmStage
+from clients.money import YuanField
 from clients.reference import INDUSTRY_CHOICES
 from clients.selectors import advisors_assignable_by, referrer_choices
 from clients.services import tags_parse
@@ -69,6 +70,8 @@ class ClientForm(RulesModelForm):
         max_length=300,
         help_text=_("Separate tags with commas."),
     )
+    # The one amount parser, as in the KYC forms: 300万, 1.2亿 and 5,000,000 all work.
+    annual_income = YuanField(label=_("annual income (yuan)"), required=False, in_units=True)
 
     class Meta:
         model = Client
@@ -94,7 +97,6 @@ class ClientForm(RulesModelForm):
         ]
         widgets = {
             "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "annual_income": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         }

@@ -105,7 +105,10 @@ def company_family_mixing(facts: Facts) -> Detection | None:
         if asset.holding == Holding.FAMILY and asset.owner_enterprise_id:
             cited.append(fact(gettext_noop("Family asset %(asset_label)s (%(amount)s) is held by the company %(company)s"),
                               asset_label=_asset_label(asset), amount=asset.value, company=str(asset.owner_enterprise)))  # fmt: skip
-        if asset.holding == Holding.ENTERPRISE and asset.owner_person_id:
+        # Shares of one's own company are held personally by nature (the owner holds the
+        # equity); mixing is a business asset other than the equity in private hands.
+        privately_held = asset.holding == Holding.ENTERPRISE and asset.owner_person_id
+        if privately_held and asset.category != AssetCategory.EQUITY:
             cited.append(fact(gettext_noop("Business asset %(asset_label)s (%(amount)s) is held privately by %(person)s"),
                               asset_label=_asset_label(asset), amount=asset.value, person=str(asset.owner_person)))  # fmt: skip
     business_debt = [

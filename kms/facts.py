@@ -12,7 +12,6 @@ from kms.parameters import parameter_values
 from kyc.kinship import Kinship
 from kyc.models import (
     ExistingPolicy,
-    LiabilityKind,
     Person,
     ProductType,
 )
@@ -113,7 +112,7 @@ class Facts:
         horizon = self.year + int(self.params["near_term_years"])
         total = Decimal(0)
         for liability in self.kyc.liabilities:
-            if liability.kind == LiabilityKind.GUARANTEE:
+            if liability.is_guarantee:
                 continue
             if liability.due_year and liability.due_year <= horizon:
                 total += liability.amount

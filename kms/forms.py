@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from advisor_crm.saving import form_save
-from clients.money import YuanField
+from clients.money import YuanField, format_yuan
 from kms.models import (
     CurrentSolution,
     FindingStatus,
@@ -70,14 +70,21 @@ class NeedsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.calculation = calculation
         for field_input in calculation.inputs:
-            field_class = YuanField if field_input.is_money else forms.DecimalField
-            self.fields[field_input.key] = field_class(
-                label=field_input.label,
-                required=False,
-                min_value=0,
-                initial=field_input.value,
-                help_text=_("KYC value: %(value)s") % {"value": field_input.default},
-            )
+            value, default = field_input.value, field_input.default
+            options: dict[str, Any] = {
+                "label": field_input.label,
+                "required": False,
+                "min_value": 0,
+            }
+            if field_input.is_money:
+                # Shown as typed (3000万) and read back by the same parser, exactly.
+                field: forms.Field = YuanField(in_units=True, initial=value, **options)
+                shown_default = format_yuan(default)
+            else:
+                field = forms.DecimalField(initial=f"{value.normalize():f}", **options)
+                shown_default = f"{default.normalize():f}"
+            field.help_text = _("KYC value: %(value)s") % {"value": shown_default}
+            self.fields[field_input.key] = field
 
 
 class SolutionForm(forms.ModelForm):

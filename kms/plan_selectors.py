@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from advisor_crm.accounts.models import User
 from clients.models import Client
+from clients.money import percent_of
 from kms import selectors, structure, validation
 from kms.models import (
     CaseStatus,
@@ -126,9 +127,9 @@ def plan_content(*, document: PlanDocument) -> dict[str, Any]:
             "total_premium_sum": sum((s.total_premium for s in sections), Decimal(0)),
             "sum_assured": sum((s.item.sum_assured for s in sections), Decimal(0)),
             "income": income,
-            "premium_share": (annual_premium_sum / income * 100).quantize(Decimal("0.1"))
-            if income
-            else None,
+            # At the one precision of every percentage (the affordability check cites
+            # the same share on the item's page).
+            "premium_share": percent_of(annual_premium_sum, income),
         },
         "people": [(person, state.facts.age_of(person)) for person in kyc.people],
         "has_accepted": any(s.accepted for s in sections),

@@ -498,6 +498,23 @@ class Liability(ClientOwned):
     def borrower_label(self) -> str:
         return str(self.borrower_enterprise or self.borrower_person or "")
 
+    @property
+    def is_guarantee(self) -> bool:
+        """Contingent for the household: it pays only if the borrower does not.
+
+        A guarantee entered as such, or someone else's loan (the company's, another
+        person's) with a person of the map as guarantor, e.g. the company's 3000万
+        loan entered as a business loan with the owner as joint guarantor. Either way
+        of entering it gives the same totals, pictures and findings.
+        """
+        if self.kind == LiabilityKind.GUARANTEE:
+            return True
+        if self.guarantor_id is None:
+            return False
+        return self.borrower_enterprise_id is not None or (
+            self.borrower_person_id is not None and self.borrower_person_id != self.guarantor_id
+        )
+
     def clean(self) -> None:
         errors: dict[str, Any] = {}
         if (

@@ -341,7 +341,10 @@ def asset_structure(kyc: Kyc) -> AssetStructure:
 
     liabilities_parts: dict[str, Decimal] = defaultdict(Decimal)
     for liability in kyc.liabilities:
-        liabilities_parts[liability.kind] += liability.amount
+        # A loan of someone else that the household guarantees is drawn as a guarantee,
+        # however it was entered (Liability.is_guarantee).
+        kind = LiabilityKind.GUARANTEE if liability.is_guarantee else liability.kind
+        liabilities_parts[kind] += liability.amount
     debt_parts = [
         (str(label), liabilities_parts[value], value == LiabilityKind.GUARANTEE)
         for value, label in LiabilityKind.choices

@@ -63,11 +63,11 @@ class Kyc:
     @property
     def debts_total(self) -> Decimal:
         # Guarantees are contingent: they count as exposure, not as the household's debt.
-        return sum((li.amount for li in self.liabilities if li.kind != "guarantee"), Decimal(0))
+        return sum((li.amount for li in self.liabilities if not li.is_guarantee), Decimal(0))
 
     @property
     def guarantees_total(self) -> Decimal:
-        return sum((li.amount for li in self.liabilities if li.kind == "guarantee"), Decimal(0))
+        return sum((li.amount for li in self.liabilities if li.is_guarantee), Decimal(0))
 
     @property
     def net_worth(self) -> Decimal:

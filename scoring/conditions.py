@@ -4,6 +4,9 @@ Admins type conditions such as
 
     annual_income >= 1000000 and industry in ["internet", "tmt"] and not health_flag = true
 
+and may write amounts as advisors do, annual_income >= 200万 or 1.2亿, read by the one
+amount parser of clients.money.
+
 A small tokenizer and recursive-descent parser turn the text into a tree (plain JSON,
 stored on the rule); nothing the user types is ever evaluated as code. The same tree
 compiles to a Django boolean expression (for set-based SQL) and evaluates in Python
@@ -34,6 +37,7 @@ from django.db.models.lookups import (
 from django.utils.translation import gettext as _
 
 from clients.models import Client
+from clients.money import parse_yuan
 from scoring.fields import BOOLEAN, CHOICE, FIELDS, NUMBER, ClientFacts, field_value
 
 Node = dict[str, Any]
@@ -41,7 +45,7 @@ COMPARISONS = ("<=", ">=", "!=", "=", "<", ">")
 KEYWORDS = {"and", "or", "not", "in", "between", "is", "empty", "true", "false"}
 _TOKEN = re.compile(
     r"""\s*(?:
-        (?P<number>-?\d+(?:\.\d+)?)
+        (?P<number>-?\d+(?:\.\d+)?(?:\s*(?:[万亿]元?|元))?)
       | (?P<string>"[^"]*"|'[^']*')
       | (?P<op><=|>=|!=|=|<|>)
       | (?P<punct>[()\[\],])
@@ -156,7 +160,7 @@ class Parser:
     def value(self) -> Any:
         token = self.take()
         if token.kind == "number":
-            return {"number": token.text}
+            return {"number": _number(token.text)}
         if token.kind == "string":
             return {"text": token.text[1:-1]}
         if token.kind == "keyword" and token.text in {"true", "false"}:
@@ -216,6 +220,17 @@ class Parser:
             )
         check_types(node, token.position)
         return node
+
+
+def _number(text: str) -> str:
+    """A number as stored in the tree: as typed, or in yuan when typed with a unit.
+
+    200万 and 1.2亿 go through the one amount parser (clients.money.parse_yuan) and are
+    stored as plain yuan (2000000), which to_text prints back and parse reads again.
+    """
+    if text[-1].isdigit():
+        return text
+    return f"{parse_yuan(text).normalize():f}"
 
 
 def _field_of(node: Node) -> str:

@@ -14,7 +14,7 @@ class RuleForm(forms.Form):
     condition = forms.CharField(
         label=_("condition"),
         widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false", "class": "mono"}),
-        help_text=_('e.g. annual_income >= 1000000 and industry in ["internet", "tmt"]'),
+        help_text=_('e.g. annual_income >= 100万 and industry in ["internet", "tmt"]'),
     )
     points = forms.IntegerField(label=_("points"), min_value=-1000, max_value=1000)
     enabled = forms.BooleanField(label=_("enabled"), required=False, initial=True)

@@ -5,7 +5,7 @@ from typing import Any
 
 from django import template
 
-from clients.money import format_short, format_yuan
+from clients.money import format_percent, format_short, format_yuan
 
 register = template.Library()
 
@@ -22,8 +22,16 @@ def yuan_short(amount: Decimal) -> str:
 
 
 @register.filter
-def percent(share: float) -> str:
-    return f"{share * 100:.0f}%"
+def percent(share: float | Decimal) -> str:
+    """A share of a whole (0.117) as a percentage: 12% (see clients.money.format_percent)."""
+    number = share if isinstance(share, Decimal) else Decimal(str(share))
+    return format_percent(number * 100)
+
+
+@register.filter
+def percentage(value: Decimal | float | None) -> str:
+    """A value already in percent (11.7) as shown everywhere: 12%."""
+    return format_percent(value)
 
 
 @register.filter

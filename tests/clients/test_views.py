@@ -525,7 +525,10 @@ BAD_INPUT = [
         id="income-negative",
     ),
     pytest.param(
-        "annual_income", {"annual_income": "abc"}, "Enter a number.", id="income-not-a-number"
+        "annual_income",
+        {"annual_income": "abc"},
+        "Enter an amount in yuan, e.g. 5000000, 5,000,000 or 500万.",
+        id="income-not-a-number",
     ),
     pytest.param(
         "id_number",
@@ -615,7 +618,11 @@ def test_it_titles_a_failed_edit_with_the_stored_name(cast: Cast) -> None:
     ("typed", "field", "django_message"),
     [
         ({"annual_income": "-5"}, "annual_income", "确保该值大于或等于0。"),
-        ({"annual_income": "很多"}, "annual_income", "输入一个数字。"),
+        (
+            {"annual_income": "很多"},
+            "annual_income",
+            "请输入以元为单位的金额，例如 5000000、5,000,000 或 500万。",
+        ),
         ({"birth_date": "1984-13-01"}, "birth_date", "输入一个有效的日期。"),
         ({"name": ""}, "name", "这个字段是必填项。"),
     ],

@@ -15,6 +15,7 @@ import hashlib
 import re
 import subprocess
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -423,6 +424,21 @@ def test_it_sets_the_cjk_font_on_every_svg_text(cast: Cast, zhao_case: KmsCase) 
     assert len(texts) > 20
     for tag in texts:
         assert re.search(r"font-family=\"[^\"]*Noto Sans CJK SC", tag), tag
+
+
+def test_it_shows_the_premium_share_at_the_one_precision_of_percentages(
+    cast: Cast, zhao_case: KmsCase
+) -> None:
+    """11.7% of the income reads 12%, as the affordability check on the item's page does."""
+    income = selectors.case_state(case=zhao_case).facts.household_income
+    item = zhao_case.items.get()
+    item.annual_premium = (income * Decimal("0.117")).quantize(Decimal("0.01"))
+    item.save(update_fields=["annual_premium"])
+
+    html = plan_services.plan_html(_request(zhao_case, cast))
+
+    assert re.search(r"占家庭年收入[^<]*的12%。", html), re.findall(r"占家庭年收入[^<]*", html)
+    assert "11.7%" not in html
 
 
 def test_it_marks_only_the_plan_of_a_draft_case_as_a_draft(cast: Cast, zhao_case: KmsCase) -> None:

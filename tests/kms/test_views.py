@@ -738,6 +738,52 @@ def test_it_rejects_a_needs_input_that_is_no_amount(cast: Cast, home: Home) -> N
     assert _reload(case).needs_overrides == {}
 
 
+def test_it_shows_money_inputs_of_the_calculators_as_advisors_type_them(
+    cast: Cast, home: Home
+) -> None:
+    case = _start(home)
+    make_liability(client=home.client, kind="mortgage", amount=Decimal("30000000.00"))
+
+    html = _html(logged_in(cast.advisor).get(_step_url(case, "know")))
+
+    assert 'name="debts" value="3000万"' in html
+    assert 'name="annual_spending" value="30万"' in html
+    assert 'name="liquid_assets" value="50万"' in html
+    assert 'name="spending_years" value="10"' in html
+    assert "KYC 数值：3000万元" in html
+    assert "30000000.00" not in html and "300000.00" not in html
+
+
+def test_it_reads_a_calculator_input_in_wan_and_shows_it_back_in_wan(
+    cast: Cast, home: Home
+) -> None:
+    case = _start(home)
+    url = reverse("kms:needs", args=[case.pk, "life_cover"])
+
+    response = logged_in(cast.advisor).post(
+        url, _life_cover_form(annual_spending="30万", liquid_assets="50万", debts="3000万")
+    )
+
+    # Only the changed input is stored; the others are the KYC values as shown.
+    assert _reload(case).needs_overrides == {"life_cover": {"debts": "30000000.00"}}
+    assert 'name="debts" value="3000万"' in _html(response)
+    # 3000万 + 10 × 30万 − 50万 = 3250万
+    assert _life_cover(case) == Decimal(32_500_000)
+
+
+def test_it_refuses_an_over_long_calculator_input_with_its_own_message(
+    cast: Cast, home: Home
+) -> None:
+    case = _start(home)
+    url = reverse("kms:needs", args=[case.pk, "life_cover"])
+
+    response = _en(cast.advisor).post(url, _life_cover_form(debts="12345678901234567890"))
+
+    assert "Enter an amount below 1,000,000,000,000 yuan." in _html(response)
+    assert "digits in total" not in _html(response)
+    assert _reload(case).needs_overrides == {}
+
+
 def test_it_answers_404_for_an_unknown_calculator(cast: Cast, home: Home) -> None:
     case = _start(home)
 

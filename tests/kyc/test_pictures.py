@@ -84,7 +84,11 @@ def _check_complete(html: str, client: Client, language: str) -> None:
         labels |= {str(Holding(a.holding).label) for a in kyc.assets}
         labels |= {str(MaritalProperty(a.marital).label) for a in kyc.assets}
         labels |= {str(Place(a.location).label) for a in kyc.assets}
-        labels |= {str(LiabilityKind(li.kind).label) for li in kyc.liabilities}
+        # Someone else's loan that the household guarantees is drawn as a guarantee.
+        labels |= {
+            str(LiabilityKind.GUARANTEE.label if li.is_guarantee else LiabilityKind(li.kind).label)
+            for li in kyc.liabilities
+        }
     for label in labels:
         assert label in assets_text, label
     flow_text = _text(flow)

@@ -430,3 +430,69 @@ def test_it_refuses_a_stored_tree_with_a_missing_or_broken_value(tree: Any) -> N
     not a KeyError/TypeError, and never reach the SQL compiler."""
     with pytest.raises(ConditionError):
         validate_tree(tree)
+
+
+# Amounts as advisors type them -------------------------------------------------------
+
+AMOUNTS = [
+    ("annual_income >= 100万", "annual_income >= 1000000", (True, False, None)),
+    ("annual_income >= 100万元", "annual_income >= 1000000", (True, False, None)),
+    ("annual_income >= 100 万", "annual_income >= 1000000", (True, False, None)),
+    ("annual_income < 0.01亿", "annual_income < 1000000", (False, True, None)),
+    (
+        "annual_income between 30万 and 1.2亿",
+        "annual_income between 300000 and 120000000",
+        (True, True, None),
+    ),
+    ("annual_income in [30万, 100万]", "annual_income in [300000, 1000000]", (True, True, None)),
+    ("annual_premium = 1.2万", "annual_premium = 12000", (True, False, False)),
+    ("annual_income >= 1.23456789亿", "annual_income >= 123456789", (False, False, None)),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical", "expected"), AMOUNTS, ids=[t for t, _c, _e in AMOUNTS]
+)
+def test_it_reads_amounts_in_wan_and_yi_with_the_one_parser(
+    people: dict[str, Client], text: str, canonical: str, expected: tuple[bool | None, ...]
+) -> None:
+    clients = (people["rich"], people["modest"], people["unknown"])
+
+    assert parse(text) == parse(canonical)
+    assert tuple(_python(text, c) for c in clients) == expected
+    assert tuple(_sql(text, c) for c in clients) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical", "_expected"), AMOUNTS, ids=[t for t, _c, _e in AMOUNTS]
+)
+def test_it_prints_amounts_back_as_yuan_that_parse_again(
+    text: str, canonical: str, _expected: Any
+) -> None:
+    tree = parse(text)
+
+    assert to_text(tree) == canonical
+    assert parse(to_text(tree)) == tree
+    validate_tree(tree)
+
+
+def test_it_stores_an_amount_as_a_plain_number() -> None:
+    assert parse("annual_income >= 200万") == {
+        "cmp": ">=",
+        "field": "annual_income",
+        "value": {"number": "2000000"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "position"),
+    [
+        ("annual_income >= 200万万", "Unexpected character “万”.", 21),
+        ("annual_income >= 万", "Unexpected character “万”.", 17),
+        ("annual_income >= 200元万", "Unexpected character “万”.", 21),
+        ("industry = 200万", '“industry” is text; put the value in quotes, e.g. "internet".', 0),
+    ],
+)
+def test_it_explains_a_bad_amount_with_the_position(text: str, message: str, position: int) -> None:
+    error = _error(text)
+    assert (error.message, error.position) == (message, position)

@@ -81,3 +81,15 @@ def test_it_stays_quiet_when_each_side_holds_its_own(cast: Cast) -> None:
     make_liability(client=client, amount=Decimal(5_000_000), borrower_enterprise=company)
 
     assert run("company_family_mixing", client) is None
+
+
+def test_it_does_not_call_the_owner_holding_the_company_shares_mixing(cast: Cast) -> None:
+    # Issue 12, B.8: equity in one's own company is held personally by nature.
+    client = cast.advisor_client
+    me = make_person(client=client, relationship="self", name="林志远")
+    make_asset(
+        client=client, category="equity", description="宁波精工机械 60% 股权", value=Decimal(30_000_000),
+        holding="enterprise", owner_person=me, liquidity_days=365,
+    )  # fmt: skip
+
+    assert run("company_family_mixing", client) is None
