@@ -70,6 +70,11 @@ class ClientForm(RulesModelForm):
         max_length=300,
         help_text=_("Separate tags with commas."),
     )
+    # Shown once a duplicate was found (clients.services.client_create): the user
+    # confirms that the client entered is someone else.
+    duplicate_confirmed = forms.BooleanField(
+        label=_("Create anyway: this is a different person"), required=False
+    )
     # The one amount parser, as in the KYC forms: 300万, 1.2亿 and 5,000,000 all work.
     annual_income = YuanField(label=_("annual income (yuan)"), required=False, in_units=True)
 

@@ -118,3 +118,52 @@ def client_referrals(*, user: User, client: Client, limit: int = 20) -> list[Cli
     return list(
         referred.only("pk", "name", "cvm_stage", "created_at").order_by("-created_at")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class Duplicates:
+    """Clients that share an ID number or a mobile with one being entered.
+
+    visible: those the user may see (to warn and link to); elsewhere: whether any
+    other client matches, of which nothing may be told but that it exists.
+    """
+
+    visible: list[Client]
+    elsewhere: bool
+    fields: frozenset[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.visible) or self.elsewhere
+
+
+def client_duplicates(
+    *, user: User, id_number: str = "", phone: str = "", exclude_id: int | None = None
+) -> Duplicates:
+    """Clients matching the ID number (through its blind index) or the mobile."""
+    conditions = Q()
+    index = crypto.blind_index(normalize_id_number(id_number)) if id_number else ""
+    mobile = normalize_mobile(phone) if phone else ""
+    if index:
+        conditions |= Q(id_number_index=index)
+    if mobile:
+        conditions |= Q(phone=mobile)
+    if not conditions:
+        return Duplicates(visible=[], elsewhere=False, fields=frozenset())
+    matches = Client.objects.filter(conditions)
+    if exclude_id is not None:
+        matches = matches.exclude(pk=exclude_id)
+    found = list(matches.only("pk", "owner_id", "id_number_index", "phone")[:20])
+    visible_ids = set(
+        Client.objects.visible_to(user)
+        .filter(pk__in=[c.pk for c in found])
+        .values_list("pk", flat=True)
+    )
+    visible = list(
+        Client.objects.filter(pk__in=visible_ids).select_related("owner").order_by("name")
+    )
+    fields = {"id_number" if index and c.id_number_index == index else "phone" for c in found}
+    return Duplicates(
+        visible=visible,
+        elsewhere=any(c.pk not in visible_ids for c in found),
+        fields=frozenset(fields),
+    )

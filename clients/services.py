@@ -3,13 +3,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from advisor_crm.accounts.models import User
 from advisor_crm.saving import row_save
 from clients import events
 from clients.models import Client, SensitiveAccess, Tag
+from clients.selectors import Duplicates, client_duplicates
 
 # Fields a client form may set directly; the ID number and tags go through their
 # own handling (encryption, normalisation) below.
@@ -57,10 +60,71 @@ def _tags_set(client: Client, names: Iterable[str]) -> None:
     client.tags.set([existing[name] for name in names])
 
 
+class DuplicateClient(ValidationError):
+    """The client entered matches one already recorded (ID number or mobile)."""
+
+    def __init__(self, messages: dict[str, Any], duplicates: Duplicates) -> None:
+        super().__init__(messages, code="duplicate")
+        self.duplicates = duplicates
+
+
+def _duplicates_refuse(*, user: User, id_number: str, phone: str, confirmed: bool) -> None:
+    """Refuse a second record of a client, unless the user confirms it is someone else.
+
+    1. A match in a book the user cannot see is refused, whatever they confirm, and
+       nothing is told of it but that it exists: the team lead can look into it.
+    2. A match the user can see is shown with a link; saving needs the confirmation
+       that this is a different person (namesakes share no ID number, but a family
+       can share a mobile).
+    """
+    duplicates = client_duplicates(user=user, id_number=id_number, phone=phone)
+    if not duplicates:
+        return
+    labels = {"id_number": _("ID number"), "phone": _("mobile number")}
+    if duplicates.elsewhere:
+        raise DuplicateClient(
+            {
+                field: _(
+                    "A client with this %(field)s is in another advisor's book. Ask your team lead."
+                )
+                % {"field": labels[field]}
+                for field in sorted(duplicates.fields)
+            },
+            duplicates,
+        )
+    if not confirmed:
+        raise DuplicateClient(
+            {
+                field: _(
+                    "A client with this %(field)s is already recorded (see below). If this is someone else, tick “Create anyway”."
+                )
+                % {"field": labels[field]}
+                for field in sorted(duplicates.fields)
+            },
+            duplicates,
+        )
+
+
 @transaction.atomic
 def client_create(
-    *, data: dict[str, Any], id_number: str = "", tag_names: Iterable[str] = ()
+    *,
+    data: dict[str, Any],
+    id_number: str = "",
+    tag_names: Iterable[str] = (),
+    user: User | None = None,
+    duplicate_confirmed: bool = False,
 ) -> Client:
+    """Create a client; a duplicate of one already recorded is refused or must be confirmed.
+
+    `user` is who enters the client (the owner when not given): duplicates are judged
+    by what they may see.
+    """
+    _duplicates_refuse(
+        user=user or data["owner"],
+        id_number=id_number,
+        phone=data.get("phone") or "",
+        confirmed=duplicate_confirmed,
+    )
     client = Client(**{field: data[field] for field in PROFILE_FIELDS if field in data})
     client.set_id_number(id_number)
     client.full_clean(exclude=["tags"])

@@ -51,16 +51,26 @@ def client_list(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def client_create(request: AuthenticatedRequest) -> HttpResponse:
+    duplicates = None
     if request.method == "POST":
         form = ClientForm(request.POST, user=request.user)
+        client = None
         if form.is_valid():
             data = dict(form.cleaned_data)
             data.setdefault("owner", request.user)
-            client = services.client_create(
-                data=data,
-                id_number=form.cleaned_data["id_number"],
-                tag_names=form.cleaned_data["tags_text"],
-            )
+            try:
+                client = services.client_create(
+                    data=data,
+                    id_number=form.cleaned_data["id_number"],
+                    tag_names=form.cleaned_data["tags_text"],
+                    user=request.user,
+                    duplicate_confirmed=form.cleaned_data["duplicate_confirmed"],
+                )
+            except services.DuplicateClient as duplicate:
+                for field, messages in duplicate.message_dict.items():
+                    form.add_error(field, messages)
+                duplicates = duplicate.duplicates
+        if client is not None:
             if request.htmx:
                 # Stay on the list: confirm in the panel and let the results refresh.
                 response = render(request, "clients/client_created.html", {"client": client})
@@ -72,7 +82,7 @@ def client_create(request: AuthenticatedRequest) -> HttpResponse:
     template = "clients/client_form.html"
     if request.htmx:
         template += "#form"
-    return render(request, template, {"form": form, "client": None})
+    return render(request, template, {"form": form, "client": None, "duplicates": duplicates})
 
 
 @login_required

@@ -47,7 +47,7 @@ class Step(models.TextChoices):
     KNOW = "know", _("Know")
     MAP = "map", _("Map")
     SUGGEST = "suggest", _("Suggest")
-    REVIEW = "review", _("Review")
+    REVIEW = "review", pgettext_lazy("wizard step", "Review")
 
 
 class CaseStatus(models.TextChoices):

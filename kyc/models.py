@@ -549,7 +549,7 @@ class IncomeSource(ClientOwned):
         blank=True,
         related_name="income_sources",
     )
-    kind = models.CharField(_("source"), max_length=20, choices=IncomeKind.choices)
+    kind = models.CharField(_("income type"), max_length=20, choices=IncomeKind.choices)
     annual_amount = money(_("per year (yuan)"))
 
     class Meta:

@@ -65,7 +65,7 @@ def test_it_takes_mr_zhao_from_risks_to_a_validated_proposal(
     page.locator("#motives input[name=asset_protection]").fill("2")
     page.locator("#motives input[name=income_security]").press("Tab")
     page.locator("#progress .ok").wait_for()
-    page.click("text=下一页")
+    page.click("text=下一步")
 
     # Map: his own solution, savings and property, and its weaknesses.
     page.wait_for_url("**/map/")
@@ -75,7 +75,7 @@ def test_it_takes_mr_zhao_from_risks_to_a_validated_proposal(
         row.locator("input[value=creditors]").check()
         row.locator("input[value=no_locked_income]").check()
         row.locator(".save-state .ok").wait_for()
-    page.click("text=下一页")
+    page.click("text=下一步")
 
     # Suggest: the seed's proposal validates (no block), with the affordability warning.
     page.wait_for_url("**/suggest/")

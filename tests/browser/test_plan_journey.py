@@ -40,7 +40,7 @@ def test_the_advisor_generates_watches_and_downloads_mr_zhaos_plan(
         page.click("text=赵立新")
         page.wait_for_url("**/clients/*/")
         page.click("#kms-cases a:has-text('KMS v1')")
-        page.click("nav.wizard a:has-text('确认')")
+        page.click("nav.wizard a:has-text('复核')")
         page.wait_for_url("**/review/")
 
         url_before = page.url
