@@ -163,14 +163,6 @@ class ClientForm(RulesModelForm):
             self.instance.set_id_number(cleaned["id_number"])
         return cleaned
 
-    def _post_clean(self) -> None:
-        super()._post_clean()
-        # What Client.clean() filled in from the ID number goes to the service too.
-        if not self.errors:
-            for name in ("birth_date", "gender"):
-                if not self.cleaned_data.get(name):
-                    self.cleaned_data[name] = getattr(self.instance, name)
-
 
 class ClientFilterForm(forms.Form):
     q = forms.CharField(label=_("search"), required=False, max_length=100)

@@ -136,9 +136,7 @@ class Duplicates:
         return bool(self.visible) or self.elsewhere
 
 
-def client_duplicates(
-    *, user: User, id_number: str = "", phone: str = "", exclude_id: int | None = None
-) -> Duplicates:
+def client_duplicates(*, user: User, id_number: str = "", phone: str = "") -> Duplicates:
     """Clients matching the ID number (through its blind index) or the mobile."""
     conditions = Q()
     index = crypto.blind_index(normalize_id_number(id_number)) if id_number else ""
@@ -149,10 +147,7 @@ def client_duplicates(
         conditions |= Q(phone=mobile)
     if not conditions:
         return Duplicates(visible=[], elsewhere=False, fields=frozenset())
-    matches = Client.objects.filter(conditions)
-    if exclude_id is not None:
-        matches = matches.exclude(pk=exclude_id)
-    found = list(matches.only("pk", "owner_id", "id_number_index", "phone")[:20])
+    found = list(Client.objects.filter(conditions).only("pk", "id_number_index", "phone")[:20])
     visible_ids = set(
         Client.objects.visible_to(user)
         .filter(pk__in=[c.pk for c in found])

@@ -80,29 +80,21 @@ def _duplicates_refuse(*, user: User, id_number: str, phone: str, confirmed: boo
     duplicates = client_duplicates(user=user, id_number=id_number, phone=phone)
     if not duplicates:
         return
-    labels = {"id_number": _("ID number"), "phone": _("mobile number")}
     if duplicates.elsewhere:
-        raise DuplicateClient(
-            {
-                field: _(
-                    "A client with this %(field)s is in another advisor's book. Ask your team lead."
-                )
-                % {"field": labels[field]}
-                for field in sorted(duplicates.fields)
-            },
-            duplicates,
+        message = _(
+            "A client with this %(field)s is in another advisor's book. Ask your team lead."
         )
-    if not confirmed:
-        raise DuplicateClient(
-            {
-                field: _(
-                    "A client with this %(field)s is already recorded (see below). If this is someone else, tick “Create anyway”."
-                )
-                % {"field": labels[field]}
-                for field in sorted(duplicates.fields)
-            },
-            duplicates,
+    elif not confirmed:
+        message = _(
+            "A client with this %(field)s is already recorded (see below). If this is someone else, tick “Create anyway”."
         )
+    else:
+        return
+    labels = {"id_number": _("ID number"), "phone": _("mobile number")}
+    raise DuplicateClient(
+        {field: message % {"field": labels[field]} for field in sorted(duplicates.fields)},
+        duplicates,
+    )
 
 
 @transaction.atomic

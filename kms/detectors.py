@@ -22,6 +22,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from clients.money import percent_of
 from kms.calculators import life_cover_need, main_earner, pension_gap
 from kms.facts import HEALTH_COVER_TYPES, Facts
 from kms.models import RiskCategory, Severity
@@ -79,7 +80,8 @@ def _asset_label(asset: Any) -> str:
 
 
 def _share(part: Decimal, whole: Decimal) -> Decimal:
-    return (part * 100 / whole).quantize(Decimal(1)) if whole else ZERO
+    # The one precision of percentages shown (clients.money.percent_of); 0 of nothing.
+    return percent_of(part, whole) or ZERO
 
 
 @detector("guarantee", RiskCategory.OWNERSHIP_CHANGE, _("Joint liability for someone else's debt"))

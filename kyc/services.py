@@ -96,19 +96,15 @@ def person_save(*, form: forms.ModelForm) -> Person:
     )
     if parent is not None:
         stale = stale.exclude(from_person=parent)
-        link = PersonLink(
-            client=person.client,
-            from_person=parent,
-            kind=PersonLink.Kind.PARENT_OF,
-            to_person=person,
-        )
-        if not PersonLink.objects.filter(
-            from_person=parent, kind=link.kind, to_person=person
-        ).exists():
-            link.full_clean()
-            link.save()
-    for link in stale:
-        link.delete()
+        kind = PersonLink.Kind.PARENT_OF
+        if not PersonLink.objects.filter(from_person=parent, kind=kind, to_person=person).exists():
+            kyc_row_add(
+                row=PersonLink(
+                    client=person.client, from_person=parent, kind=kind, to_person=person
+                )
+            )
+    for old_link in stale:
+        old_link.delete()
     _changed(client=person.client, model=Person)
     return person
 
