@@ -11,6 +11,8 @@ from django.shortcuts import resolve_url
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from advisor_crm.versioning import StaleEdit
+
 
 class SessionAwareMiddleware:
     """Keep pages of a session honest when the session ends or the user goes Back.
@@ -40,6 +42,15 @@ class SessionAwareMiddleware:
             add_never_cache_headers(response)
             patch_vary_headers(response, ["Cookie"])
         return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A save that lost the race to another past validation (rare: the form
+        already refuses a stale save it can see) answers 409 with the reason."""
+        if isinstance(exception, StaleEdit):
+            return HttpResponse(
+                str(exception), status=409, content_type="text/plain; charset=utf-8"
+            )
+        return None
 
 
 def _to_login(response: HttpResponse) -> bool:

@@ -45,8 +45,19 @@ def _encode(direction: str, values: list[Any]) -> str:
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 
+def _key_field(queryset: models.QuerySet[Any], name: str) -> models.Field[Any, Any]:
+    """The model field, or the annotation's output field, that a sort key names."""
+    annotation = queryset.query.annotations.get(name)
+    if annotation is not None:
+        return annotation.output_field
+    field = queryset.model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise InvalidCursor(name)
+    return field
+
+
 def _decode(
-    model: type[models.Model], fields: list[tuple[str, bool]], cursor: str
+    queryset: models.QuerySet[Any], fields: list[tuple[str, bool]], cursor: str
 ) -> tuple[str, list[Any]]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
@@ -57,10 +68,7 @@ def _decode(
             raise InvalidCursor(cursor)
         values = []
         for (name, _desc), raw in zip(fields, raw_values, strict=True):
-            field = model._meta.get_field(name)
-            if not isinstance(field, models.Field):
-                raise InvalidCursor(cursor)
-            values.append(field.to_python(raw))
+            values.append(_key_field(queryset, name).to_python(raw))
     except (ValueError, KeyError, TypeError, ValidationError) as exc:
         raise InvalidCursor(cursor) from exc
     return direction, values
@@ -90,13 +98,16 @@ def keyset_paginate(
 ) -> KeysetPage[M]:
     """Return one page of the queryset in the given ordering (last key must be unique).
 
+    The keys are model fields or annotations of the queryset (a related model's column
+    annotated under a name of its own).
+
     1. Decode the cursor into a direction and the key of the row at the page edge.
     2. Query page_size + 1 rows beyond that key; the extra row tells whether more exist.
     3. For a backwards page, query in reverse order and flip the rows back.
     4. Build the cursors for the rows at both edges of the page.
     """
     fields = _fields(ordering)
-    direction, values = ("n", []) if not cursor else _decode(queryset.model, fields, cursor)
+    direction, values = ("n", []) if not cursor else _decode(queryset, fields, cursor)
     backwards = direction == "p"
     if values:
         queryset = queryset.filter(_beyond(fields, values, backwards))

@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django import forms
-from django.db import models
+from django.db import models, transaction
+
+from advisor_crm.versioning import VersionedForm, row_check
 
 M = TypeVar("M", bound=models.Model)
 
@@ -37,8 +39,15 @@ def row_save(*, instance: M, fields: Iterable[str]) -> M:
 
 
 def form_save(form: forms.ModelForm) -> Any:
-    """Save a valid model form: an edit writes only the columns the form shows."""
-    instance = form.save(commit=False)
-    row_save(instance=instance, fields=form._meta.fields or ())
-    form.save_m2m()
+    """Save a valid model form: an edit writes only the columns the form shows.
+
+    A versioned form's row is locked and checked again first (advisor_crm.versioning),
+    so a save that raced another past validation is refused rather than applied.
+    """
+    with transaction.atomic():
+        instance = form.save(commit=False)
+        if isinstance(form, VersionedForm):
+            row_check(form, instance)
+        row_save(instance=instance, fields=form._meta.fields or ())
+        form.save_m2m()
     return instance

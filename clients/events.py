@@ -27,3 +27,11 @@ def facts_changed(*, client_ids: Iterable[int | None]) -> None:
     ids = frozenset(pk for pk in client_ids if pk is not None)
     if ids:
         client_facts_changed.send(sender=None, client_ids=ids)
+
+
+# Sent with survivor and merged, inside the transaction of a merge (clients.services.
+# client_merge), before the merged client is deleted. Each app that keeps rows of
+# clients moves the merged client's rows to the survivor and returns what it moved,
+# as {label: count}, for the merge's audit record. A row left behind would be
+# deleted with the merged client; the merge refuses that instead.
+clients_merging = Signal()

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from advisor_crm.accounts.models import User
 from advisor_crm.rules import RulesModelForm
+from advisor_crm.versioning import VersionedForm
+from clients import listing
 from clients.models import Client, ClientType, CvmStage
 from clients.money import YuanField
 from clients.reference import INDUSTRY_CHOICES
@@ -50,8 +52,8 @@ class ReferrerSelect(forms.Select):
         return context
 
 
-class ClientForm(RulesModelForm):
-    """Profile facts of a client.
+class ClientForm(VersionedForm, RulesModelForm):
+    """Profile facts of a client; an edit carries the row's version.
 
     The ID number is not a model field: it is validated here, then encrypted by the
     service. On edit it stays empty unless the user types a new one, so the clear
@@ -75,6 +77,8 @@ class ClientForm(RulesModelForm):
     duplicate_confirmed = forms.BooleanField(
         label=_("Create anyway: this is a different person"), required=False
     )
+    # The ID number is never shown, and the tick is not a stored fact.
+    version_exempt = ("id_number", "duplicate_confirmed")
     # The one amount parser, as in the KYC forms: 300万, 1.2亿 and 5,000,000 all work.
     annual_income = YuanField(label=_("annual income (yuan)"), required=False, in_units=True)
 
@@ -164,6 +168,13 @@ class ClientForm(RulesModelForm):
         return cleaned
 
 
+CLIENT_SORT_CHOICES = [
+    ("updated", _("Recently updated")),
+    ("name", _("Name")),
+    ("created", _("Recently added")),
+]
+
+
 class ClientFilterForm(forms.Form):
     q = forms.CharField(label=_("search"), required=False, max_length=100)
     client_type = forms.ChoiceField(
@@ -174,15 +185,7 @@ class ClientFilterForm(forms.Form):
     cvm_stage = forms.ChoiceField(label=_("CVM stage"), required=False)
     industry = forms.ChoiceField(label=_("industry"), required=False)
     archived = forms.BooleanField(label=_("include archived"), required=False)
-    sort = forms.ChoiceField(
-        label=_("sort by"),
-        required=False,
-        choices=[
-            ("updated", _("Recently updated")),
-            ("name", _("Name")),
-            ("created", _("Recently added")),
-        ],
-    )
+    sort = forms.ChoiceField(label=_("sort by"), required=False, choices=CLIENT_SORT_CHOICES)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -192,3 +195,54 @@ class ClientFilterForm(forms.Form):
         assert isinstance(industry_field, forms.ChoiceField)
         cvm_field.choices = [("", _("All stages")), *CvmStage.choices]
         industry_field.choices = [("", _("All industries")), *INDUSTRY_CHOICES]
+        # What the apps above clients add (clients.listing): their sorts and filters.
+        sort_field = self.fields["sort"]
+        assert isinstance(sort_field, forms.ChoiceField)
+        sort_field.choices = [
+            *CLIENT_SORT_CHOICES,
+            *((sort.key, sort.label) for sort in listing.sorts()),
+        ]
+        for registered in listing.filters():
+            self.fields[registered.key] = registered.field()
+
+    def registered_filters(self) -> list[forms.BoundField]:
+        """The fields of the registered filters, for the template to lay out."""
+        return [self[registered.key] for registered in listing.filters()]
+
+
+class MergeForm(forms.Form):
+    """Which client to merge into the one shown: a likely duplicate, or any by number."""
+
+    candidate = forms.TypedChoiceField(
+        label=_("likely duplicates"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=forms.RadioSelect,
+    )
+    number = forms.IntegerField(
+        label=_("or the client's number"),
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text=_("The number in the address of the client's page: /clients/123/."),
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, candidates: list[Client], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        candidate = self.fields["candidate"]
+        assert isinstance(candidate, forms.TypedChoiceField)
+        candidate.choices = [
+            (c.pk, f"{c.name} · #{c.pk} · {c.phone or '—'} · {c.owner}") for c in candidates
+        ]
+        if not candidates:
+            del self.fields["candidate"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        chosen = cleaned.get("candidate") or cleaned.get("number")
+        if not chosen and not self.errors:
+            raise forms.ValidationError(_("Choose the client to merge into this one."))
+        cleaned["other_id"] = chosen
+        return cleaned

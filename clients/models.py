@@ -121,7 +121,7 @@ class Client(JudgedInput, models.Model):
     )
     # The ID number is never stored in clear: the ciphertext is decrypted only to
     # reveal it on request, and the blind index serves exact search.
-    id_number_encrypted = models.TextField(blank=True, editable=False)
+    id_number_encrypted = models.TextField(_("ID number"), blank=True, editable=False)
     id_number_index = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     city = models.CharField(_("city"), max_length=50, blank=True)
     education = models.CharField(
@@ -321,9 +321,9 @@ class SensitiveAccess(models.Model):
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="sensitive_accesses")
     user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    field = models.CharField(max_length=30, choices=Field.choices)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    field = models.CharField(_("what was revealed"), max_length=30, choices=Field.choices)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -332,3 +332,33 @@ class SensitiveAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.client} ({self.field}, {self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ClientMerge(models.Model):
+    """A duplicate client merged into another: who merged it, when, and what moved.
+
+    The merged client's row is gone after the merge; this record (and the history
+    entry auditlog writes for it, under the surviving client) is what remains of it.
+    """
+
+    survivor = models.ForeignKey(
+        Client, verbose_name=_("merged into"), on_delete=models.CASCADE, related_name="merges"
+    )
+    merged_client_number = models.PositiveIntegerField(_("number of the merged client"))
+    merged_name = models.CharField(_("merged client"), max_length=100)
+    merged_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("merged by"), on_delete=models.PROTECT, related_name="+"
+    )
+    merged_at = models.DateTimeField(_("merged at"), default=timezone.now, editable=False)
+    moved = models.JSONField(_("records moved"), default=dict)
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+        verbose_name = _("client merge")
+        verbose_name_plural = _("client merges")
+
+    def __str__(self) -> str:
+        return f"{self.merged_name} (#{self.merged_client_number}) → {self.survivor}"
+
+    def get_additional_data(self) -> dict[str, int]:
+        return {"client_id": self.survivor_id}

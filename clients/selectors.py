@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -10,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from advisor_crm.accounts.models import Role, User
 from advisor_crm.accounts.selectors import users_overseen_by
 from advisor_crm.pagination import KeysetPage, keyset_paginate
-from clients import crypto
+from clients import crypto, listing
 from clients.models import Client
 from clients.validators import normalize_id_number, normalize_mobile
 
@@ -35,6 +36,8 @@ class ClientFilters:
     industry: str = ""
     include_archived: bool = False
     sort: str = DEFAULT_CLIENT_ORDERING
+    # The values of the filters the apps above register (clients.listing), by key.
+    registered: dict[str, Any] = field(default_factory=dict)
 
 
 def client_get_for_user(*, user: User, client_id: int) -> Client:
@@ -74,10 +77,21 @@ def client_list(
         queryset = queryset.filter(cvm_stage=filters.cvm_stage)
     if filters.industry:
         queryset = queryset.filter(industry=filters.industry)
-    queryset = queryset.select_related("owner").prefetch_related("tags")
-    ordering = CLIENT_ORDERINGS.get(filters.sort, CLIENT_ORDERINGS[DEFAULT_CLIENT_ORDERING])
+    rows: QuerySet[Client] = queryset.select_related("owner").prefetch_related("tags")
+    for registered_filter in listing.filters():
+        value = filters.registered.get(registered_filter.key)
+        if value not in (None, ""):
+            rows = registered_filter.apply(rows, value)
+    for column in listing.columns():
+        rows = column.annotate(rows)
+    registered_sort = listing.sort_of(filters.sort)
+    if registered_sort is not None:
+        rows = registered_sort.prepare(rows)
+        ordering = registered_sort.ordering
+    else:
+        ordering = CLIENT_ORDERINGS.get(filters.sort, CLIENT_ORDERINGS[DEFAULT_CLIENT_ORDERING])
     return keyset_paginate(
-        queryset,
+        rows,
         ordering=ordering,
         cursor=cursor,
         page_size=page_size or settings.CLIENT_LIST_PAGE_SIZE,
@@ -161,4 +175,21 @@ def client_duplicates(*, user: User, id_number: str = "", phone: str = "") -> Du
         visible=visible,
         elsewhere=any(c.pk not in visible_ids for c in found),
         fields=frozenset(fields),
+    )
+
+
+def merge_candidates(*, user: User, client: Client, limit: int = 20) -> list[Client]:
+    """Clients the user sees that look like the same person: the ID number (blind
+    index), the mobile or the name."""
+    same = Q(name=client.name)
+    if client.id_number_index:
+        same |= Q(id_number_index=client.id_number_index)
+    if client.phone:
+        same |= Q(phone=client.phone)
+    return list(
+        Client.objects.visible_to(user)
+        .filter(same)
+        .exclude(pk=client.pk)
+        .select_related("owner")
+        .order_by("name", "pk")[:limit]
     )

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:client_id>/archive/", views.client_archive, name="archive"),
     path("<int:client_id>/restore/", views.client_restore, name="restore"),
     path("<int:client_id>/reveal-id/", views.client_reveal_id_number, name="reveal_id"),
+    path("<int:client_id>/merge/", views.client_merge, name="merge"),
 ]

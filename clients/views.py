@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
@@ -10,8 +12,9 @@ from django_htmx.http import trigger_client_event
 
 from advisor_crm.http import AuthenticatedRequest, client_ip
 from advisor_crm.pagination import InvalidCursor
-from clients import selectors, services
-from clients.forms import ClientFilterForm, ClientForm
+from clients import listing, selectors, services
+from clients.forms import ClientFilterForm, ClientForm, MergeForm
+from clients.models import Client
 from clients.panels import panels_for
 
 
@@ -24,6 +27,7 @@ def _filters_from(form: ClientFilterForm) -> selectors.ClientFilters:
         industry=data.get("industry", ""),
         include_archived=bool(data.get("archived")),
         sort=data.get("sort") or selectors.DEFAULT_CLIENT_ORDERING,
+        registered={field.name: data.get(field.name) for field in form.registered_filters()},
     )
 
 
@@ -41,7 +45,17 @@ def client_list(request: AuthenticatedRequest) -> HttpResponse:
         return HttpResponseBadRequest(_("This page link is no longer valid."))
     query = request.GET.copy()
     query.pop("cursor", None)
-    context = {"filter_form": filter_form, "page": page, "base_query": query.urlencode()}
+    # The columns the apps above clients add (clients.listing), each row's cells ready.
+    columns = listing.columns()
+    sort = listing.sort_of(filter_form.cleaned_data["sort"]) if filter_form.is_valid() else None
+    context = {
+        "filter_form": filter_form,
+        "page": page,
+        "base_query": query.urlencode(),
+        "columns": columns,
+        "rows": [(client, [column.cell(client) for column in columns]) for client in page.items],
+        "sort_note": sort.note if sort else "",
+    }
     # Live search and paging swap only the results; a full load gets the whole page.
     if request.htmx and request.htmx.target == "client-results":
         return render(request, "clients/client_list.html#results", context)
@@ -110,6 +124,7 @@ def client_edit(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
                 data=data,
                 id_number=form.cleaned_data["id_number"] or None,
                 tag_names=form.cleaned_data["tags_text"],
+                version_form=form,
             )
             if request.htmx:
                 return render(request, "clients/client_detail.html#profile", {"client": client})
@@ -184,3 +199,49 @@ def client_referrer_options(request: AuthenticatedRequest) -> HttpResponse:
         "clients/widgets/referrer_select.html#options",
         {"candidates": candidates, "query": query},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_merge(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
+    """Merge a duplicate into this client (leads and admins): choose, review, confirm.
+
+    The other client is looked up among those the user can see, with one message for
+    a number that does not exist and one the user may not see.
+    """
+    survivor = selectors.client_get_for_user(user=request.user, client_id=client_id)
+    if not (request.user.is_team_lead or request.user.is_crm_admin):
+        raise PermissionDenied
+    candidates = selectors.merge_candidates(user=request.user, client=survivor)
+    form = MergeForm(request.POST or None, candidates=candidates)
+    other: Client | None = None
+    if request.method == "POST" and form.is_valid():
+        other = (
+            Client.objects.visible_to(request.user)
+            .select_related("owner")
+            .filter(pk=form.cleaned_data["other_id"])
+            .first()
+        )
+        if other is None:
+            form.add_error(
+                "number", _("There is no client with this number among the clients you can see.")
+            )
+        else:
+            try:
+                services.client_merge_check(user=request.user, survivor=survivor, merged=other)
+                if form.cleaned_data["confirm"]:
+                    services.client_merge(user=request.user, survivor=survivor, merged=other)
+                    messages.success(
+                        request,
+                        _("%(merged)s (#%(number)s) was merged into this client.")
+                        % {"merged": other.name, "number": other.pk},
+                    )
+                    return HttpResponse(
+                        status=303,
+                        headers={"Location": reverse("clients:detail", args=[survivor.pk])},
+                    )
+            except services.MergeRefused as refusal:
+                form.add_error(None, refusal)
+                other = None
+    context = {"client": survivor, "form": form, "other": other if not form.errors else None}
+    return render(request, "clients/merge.html", context)

@@ -7,7 +7,9 @@ class KmsConfig(AppConfig):
     verbose_name = _("Know, Map, Suggest")
 
     def ready(self) -> None:
-        # Connects the signal that deletes a plan's file with its document.
-        from kms import panels, plan_services  # noqa: F401
+        # plan_services connects the signal that deletes a plan's file with its document.
+        from clients import events
+        from kms import panels, plan_services, services  # noqa: F401
 
         panels.register()
+        events.clients_merging.connect(services.on_client_merging, dispatch_uid="kms.merge")

@@ -87,10 +87,16 @@ def main_earner(facts: Facts) -> Person | None:
 
 
 def _allocation_remaining(facts: Facts, purposes: set[str]) -> Decimal:
-    """Money still to pay under yearly allocations of the given purposes."""
+    """Money still to pay under yearly allocations and lump sums of the given purposes."""
     total = ZERO
     for allocation in facts.kyc.allocations:
-        if allocation.purpose not in purposes or allocation.annual_amount is None:
+        if allocation.purpose not in purposes:
+            continue
+        if allocation.lump_sum is not None:
+            # Still to pay when its year has not passed.
+            total += allocation.paid_in(facts.year, max(allocation.start_year, facts.year))
+            continue
+        if allocation.annual_amount is None:
             continue
         start = max(allocation.start_year, facts.year)
         end = allocation.end_year or start + int(facts.params["family_spending_years"]) - 1

@@ -26,7 +26,17 @@ from clients.money import percent_of
 from kms.calculators import life_cover_need, main_earner, pension_gap
 from kms.facts import HEALTH_COVER_TYPES, Facts
 from kms.models import RiskCategory, Severity
-from kyc.models import AssetCategory, Holding, LiabilityKind, MaritalProperty, Place
+from kyc.kinship import Kin
+from kyc.models import (
+    AssetCategory,
+    Enterprise,
+    Holding,
+    LiabilityKind,
+    MaritalProperty,
+    Person,
+    Place,
+    ReceivedAs,
+)
 
 ZERO = Decimal(0)
 
@@ -98,11 +108,55 @@ def guarantee(facts: Facts) -> Detection | None:
     return Detection(Severity.HIGH, cited) if cited else None
 
 
+def _name_key(name: str) -> str:
+    # Lenders are typed freely: "立新软件 有限公司" and "立新软件有限公司" are one name.
+    return "".join(name.split()).casefold()
+
+
+def _company_named(lender: str, facts: Facts) -> Enterprise | None:
+    """The company of the map a lender's name designates, if any.
+
+    A lender typed as the short name ("立新软件" for "立新软件有限公司") counts too, but
+    only from four characters on, so that a bank's name never matches by accident.
+    """
+    key = _name_key(lender)
+    for company in facts.kyc.enterprises:
+        name = _name_key(company.name)
+        shorter = min(key, name, key=len)
+        if key == name or (len(shorter) >= 4 and (key in name or name in key)):
+            return company
+    return None
+
+
+def _family_member_named(lender: str, facts: Facts) -> Person | None:
+    key = _name_key(lender)
+    family = facts.kinship.family_ids
+    return next(
+        (p for p in facts.kyc.people if p.pk in family and key and _name_key(p.name) == key),
+        None,
+    )
+
+
 @detector(
     "company_family_mixing", RiskCategory.OWNERSHIP_CHANGE, _("Company and family assets mixed")
 )
 def company_family_mixing(facts: Facts) -> Detection | None:
-    cited = []
+    """家企混同: the line between the company and the family is crossed (seed 000, 4.1:
+    keep company and family assets apart; 6.2: company failure reaching family assets
+    through joint liability). Each crossing the map can hold is cited:
+
+    1. a family asset held by the company, or a business asset other than the owner's
+       own shares held by a person (company money in a family account);
+    2. a family member guaranteeing a company debt, however it was entered;
+    3. a business loan taken in a family member's own name while there is a company;
+    4. money lent between the company and the family, the lender typed as the other's
+       name.
+
+    Equity in one's own company and an ordinary mortgage are not mixing on their own.
+    Severity is high when the family answers for company debt (2, 3).
+    """
+    family = facts.kinship.family_ids
+    cited, family_liable = [], False
     for asset in facts.kyc.assets:
         if asset.holding == Holding.FAMILY and asset.owner_enterprise_id:
             cited.append(fact(gettext_noop("Family asset %(asset_label)s (%(amount)s) is held by the company %(company)s"),
@@ -113,14 +167,34 @@ def company_family_mixing(facts: Facts) -> Detection | None:
         if privately_held and asset.category != AssetCategory.EQUITY:
             cited.append(fact(gettext_noop("Business asset %(asset_label)s (%(amount)s) is held privately by %(person)s"),
                               asset_label=_asset_label(asset), amount=asset.value, person=str(asset.owner_person)))  # fmt: skip
-    business_debt = [
-        li for li in facts.kyc.liabilities if li.borrower_enterprise_id and li.guarantor_id
-    ]
-    family_total = sum((a.value for a in facts.kyc.assets if a.holding == Holding.FAMILY), ZERO)
-    if business_debt and family_total:
-        cited.append(fact(gettext_noop("Company debts of %(amount)s are backed by the family, whose assets total %(family_amount)s"),
-                          amount=sum((li.amount for li in business_debt), ZERO), family_amount=family_total))  # fmt: skip
-    return Detection(Severity.HIGH if business_debt else Severity.MEDIUM, cited) if cited else None
+    for li in facts.kyc.liabilities:
+        if li.is_guarantee and li.borrower_enterprise_id and li.guarantor_id in family:
+            family_liable = True
+            cited.append(fact(gettext_noop("%(guarantor)s personally guarantees the %(amount)s loan of the company %(company)s from %(lender)s: the family's assets answer for the company's debt"),
+                              guarantor=str(li.guarantor), amount=li.amount, company=str(li.borrower_enterprise), lender=li.lender or "—"))  # fmt: skip
+            continue
+        if li.is_guarantee:
+            continue
+        borrower_in_family = li.borrower_person_id in family
+        lending_company = _company_named(li.lender, facts) if borrower_in_family else None
+        if lending_company is not None:
+            cited.append(fact(gettext_noop("%(person)s owes %(amount)s to the company %(company)s: company money used by the family"),
+                              person=str(li.borrower_person), amount=li.amount, company=str(lending_company)))  # fmt: skip
+        elif (
+            borrower_in_family and li.kind == LiabilityKind.BUSINESS_LOAN and facts.kyc.enterprises
+        ):
+            family_liable = True
+            cited.append(fact(gettext_noop("%(person)s owes the %(amount)s business loan from %(lender)s in their own name: the family answers for the business debt"),
+                              person=str(li.borrower_person), amount=li.amount, lender=li.lender or "—"))  # fmt: skip
+        lending_member = (
+            _family_member_named(li.lender, facts) if li.borrower_enterprise_id else None
+        )
+        if lending_member is not None:
+            cited.append(fact(gettext_noop("The company %(company)s owes %(amount)s to %(person)s: family money used by the company"),
+                              company=str(li.borrower_enterprise), amount=li.amount, person=str(lending_member)))  # fmt: skip
+    if not cited:
+        return None
+    return Detection(Severity.HIGH if family_liable else Severity.MEDIUM, cited)
 
 
 @detector(
@@ -133,8 +207,11 @@ def marital_common(facts: Facts) -> Detection | None:
         (a.value for a in facts.kyc.assets if a.marital == MaritalProperty.MARITAL_COMMON), ZERO
     )
     married = facts.kinship.client_is_married
+    # Arranged: a trust holds part of the wealth, or an allocation is paid in a way that
+    # keeps it out of marital property (a trust, a policy benefit, a designated gift).
+    # Keeping control of a wish is how the client wants it paid, not an arrangement.
     arranged = any(a.category == AssetCategory.TRUST for a in facts.kyc.assets) or any(
-        a.purpose == "inheritance" and a.keep_control for a in facts.kyc.allocations
+        a.stays_personal for a in facts.kyc.allocations
     )
     if not (married and common and not arranged):
         return None
@@ -290,12 +367,8 @@ def concentration(facts: Facts) -> Detection | None:
 )
 def locked_money(facts: Facts) -> Detection | None:
     horizon = facts.year + int(facts.params["near_term_years"])
-    soon = ZERO
-    for allocation in facts.kyc.allocations:
-        if allocation.annual_amount is None or allocation.start_year > horizon:
-            continue
-        end = min(allocation.end_year or horizon, horizon)
-        soon += allocation.annual_amount * max(end - max(allocation.start_year, facts.year) + 1, 0)
+    # Yearly amounts and lump sums falling due by the horizon; shares have no date.
+    soon = sum((a.paid_in(facts.year, horizon) for a in facts.kyc.allocations), ZERO)
     if not soon or facts.liquid_assets >= soon or facts.illiquid_assets <= facts.liquid_assets:
         return None
     return Detection(Severity.MEDIUM, [
@@ -320,6 +393,136 @@ def retirement_short(facts: Facts) -> Detection | None:
         fact(gettext_noop("Gap over %(years)s years of retirement: %(gap_amount)s"),
              years=gap.input("life_expectancy").value - gap.input("retirement_age").value, gap_amount=gap.result),
     ])  # fmt: skip
+
+
+def _provided_for(facts: Facts, person: Person) -> bool:
+    """Whether the map arranges anything for the person by name.
+
+    An arrangement for a person is, precisely, one of:
+    1. an allocation (a wish of the client) with the person as recipient, whatever its
+       amount or share and however it is paid, through a trust included;
+    2. a policy in force that names the person as a beneficiary.
+    A trust or a will that the map does not tie to the person does not count: the map
+    cannot tell whom it provides for.
+    """
+    return any(a.person_id == person.pk for a in facts.kyc.allocations) or any(
+        b.person_id == person.pk for p in facts.in_force_policies for b in p.beneficiaries.all()
+    )
+
+
+@detector(
+    "earlier_marriage_unprovided",
+    RiskCategory.OWNERSHIP_CHANGE,
+    _("Children of an earlier marriage with nothing arranged"),
+)
+def earlier_marriage_unprovided(facts: Facts) -> Detection | None:
+    """A remarried client with children of an earlier marriage and no arrangement for them.
+
+    The client's own children of the earlier marriage count always; the spouse's
+    children (the client's stepchildren) when the client provides for them, as only a
+    stepchild the deceased raised inherits (Civil Code art. 1127). An arrangement is
+    defined by _provided_for.
+    """
+    cited = []
+    own_child_unprovided = False
+    for found in facts.kinship.earlier_marriage_children:
+        child = found.child
+        if child.is_deceased or _provided_for(facts, child):
+            continue
+        if not (found.of_the_client or child.must_provide_for):
+            continue
+        own_child_unprovided |= found.of_the_client
+        cited.append(fact(gettext_noop("%(child)s is the child of %(parent)s from an earlier marriage and the stepchild of %(step_parent)s"),
+                          child=str(child), parent=str(found.parent), step_parent=str(found.step_parent)))  # fmt: skip
+        cited.append(fact(gettext_noop("No allocation, trust or policy in force names %(child)s"), child=str(child)))  # fmt: skip
+    if not cited:
+        return None
+    if own_child_unprovided:
+        spouse = next(
+            f.step_parent for f in facts.kinship.earlier_marriage_children if f.of_the_client
+        )
+        cited.append(fact(gettext_noop("Without arrangements %(spouse)s first takes half of the marital common property, then inherits alongside the children (Civil Code art. 1153, 1127)"),
+                          spouse=str(spouse)))  # fmt: skip
+    return Detection(Severity.HIGH if own_child_unprovided else Severity.MEDIUM, cited)
+
+
+@detector(
+    "ex_spouse_beneficiary",
+    RiskCategory.OWNERSHIP_CHANGE,
+    _("A former spouse still named as beneficiary"),
+)
+def ex_spouse_beneficiary(facts: Facts) -> Detection | None:
+    """A policy in force naming the insured's former spouse as a beneficiary: the
+    designation outlives the divorce until the insured changes it (Insurance Law art. 41)."""
+    cited = []
+    for policy in facts.in_force_policies:
+        insured = policy.insured or policy.policyholder
+        if insured is None:
+            continue
+        for beneficiary in policy.beneficiaries.all():
+            former = beneficiary.person
+            if former is None or facts.kinship.relation(former, to=insured) != Kin.EX_SPOUSE:
+                continue
+            cited.append(fact(gettext_noop("%(policy)s on %(insured)s (%(amount)s) still names the former spouse %(person)s as beneficiary, order %(order)s (Insurance Law art. 41)"),
+                              policy=str(policy), insured=str(insured), amount=policy.sum_assured, person=str(former), order=beneficiary.order))  # fmt: skip
+            if former.divorced_on:
+                cited.append(fact(gettext_noop("%(person)s and %(insured)s divorced on %(date)s"),
+                                  person=str(former), insured=str(insured), date=former.divorced_on.isoformat()))  # fmt: skip
+    return Detection(Severity.HIGH, cited) if cited else None
+
+
+@detector(
+    "earlier_marriage_marital_money",
+    RiskCategory.OWNERSHIP_CHANGE,
+    _("Money for a child of an earlier marriage held as marital property"),
+)
+def earlier_marriage_marital_money(facts: Facts) -> Detection | None:
+    """Money the remarried client means for a child of the earlier marriage, paid out of
+    the marital common property of the present marriage.
+
+    1. Take the allocations to the client's children of an earlier marriage.
+    2. Leave out those paid through a trust or as a policy benefit: the trust holds the
+       money, and a death benefit is the named beneficiary's.
+    3. Cite the rest whose source is marital common property: the asset named as the
+       source, or, with none named, the household's marital common property. A
+       designated gift does not help here: it keeps the money out of the recipient's
+       marriage, not out of the client's.
+    """
+    common = sum(
+        (a.value for a in facts.kyc.assets if a.marital == MaritalProperty.MARITAL_COMMON), ZERO
+    )
+    cited = []
+    spouses = []
+    seen: set[tuple[int, int | None]] = set()
+    for found in facts.kinship.earlier_marriage_children:
+        if not found.of_the_client:
+            continue
+        for allocation in facts.kyc.allocations:
+            if allocation.person_id != found.child.pk or allocation.received_as in {
+                ReceivedAs.TRUST,
+                ReceivedAs.POLICY_BENEFIT,
+            }:
+                continue
+            source = allocation.source_asset
+            if (found.child.pk, allocation.source_asset_id) in seen:
+                continue
+            if source is not None and source.marital == MaritalProperty.MARITAL_COMMON:
+                cited.append(fact(gettext_noop("Money meant for %(child)s is paid from %(asset_label)s, marital common property of %(amount)s"),
+                                  child=str(found.child), asset_label=_asset_label(source), amount=source.value))  # fmt: skip
+            elif source is None and common:
+                cited.append(fact(gettext_noop("Money meant for %(child)s names no asset of its own: of the household's wealth %(amount)s is marital common property"),
+                                  child=str(found.child), amount=common))  # fmt: skip
+            else:
+                continue
+            seen.add((found.child.pk, allocation.source_asset_id))
+            if found.step_parent not in spouses:
+                spouses.append(found.step_parent)
+    if not cited:
+        return None
+    for spouse in spouses:
+        cited.append(fact(gettext_noop("Half of the marital common property is %(spouse)s's: giving it away needs their consent, and at a death it goes to them before the estate is shared (Civil Code art. 1062, 1153)"),
+                          spouse=str(spouse)))  # fmt: skip
+    return Detection(Severity.HIGH, cited)
 
 
 def detect(facts: Facts) -> dict[str, Detection]:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from advisor_crm.saving import form_save
+from advisor_crm.versioning import VersionedForm
 from clients.money import YuanField, format_yuan
 from kms.models import (
     CurrentSolution,
@@ -19,6 +21,7 @@ from kms.models import (
     SolutionKind,
     Weakness,
 )
+from kms.parameters import SPECS, parameter_values
 from kyc.forms import BaseBeneficiaryForm
 from kyc.models import Person
 
@@ -109,7 +112,9 @@ class LeaveOpenForm(forms.Form):
     reason = forms.CharField(label=_("left open because"), max_length=200, required=False)
 
 
-class ProposalItemForm(forms.ModelForm):
+class ProposalItemForm(VersionedForm, forms.ModelForm):
+    """A proposed policy; an edit carries the item's version."""
+
     sum_assured = YuanField(label=_("sum assured (yuan)"))
     annual_premium = YuanField(label=_("annual premium (yuan)"))
     death_benefit = YuanField(
@@ -209,3 +214,53 @@ class CloseForm(forms.Form):
             ("declined", _("Declined")),
         ]
     )
+
+
+# Parameter.value holds 14 digits with 2 decimals.
+PARAMETER_LIMIT = Decimal(10) ** 12
+
+
+class ParameterField(forms.Field):
+    """A threshold or cap as an admin types it: a non-negative number, blank for the default."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal"})
+    default_error_messages = {
+        "invalid": _("Enter a number such as 10 or 0.5."),
+        "negative": _("Enter a number of zero or more."),
+    }
+
+    def to_python(self, value: Any) -> Decimal | None:
+        text = str(value).strip() if value is not None else ""
+        if not text:
+            return None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if not number.is_finite() or abs(number) >= PARAMETER_LIMIT:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if number < 0:
+            raise forms.ValidationError(self.error_messages["negative"], code="negative")
+        return number
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return f"{value.normalize():f}"
+        return value
+
+
+class ParametersForm(VersionedForm, forms.Form):
+    """Every parameter at once, shown with its current value; blank restores the default.
+
+    The current values are the form's initial values, so the form carries their
+    version: an admin saving over a change another admin made meanwhile is refused.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "p-%s")
+        super().__init__(*args, **kwargs)
+        values = parameter_values()
+        for spec in SPECS:
+            self.fields[spec.key] = ParameterField(
+                label=str(spec.label), required=False, initial=values[spec.key]
+            )

@@ -70,8 +70,8 @@ SPECS: tuple[ParameterSpec, ...] = (
                   _("China 77.93 years in 2022 (seed 000); women live 3–5 years longer")),
     ParameterSpec("life_expectancy_female", Decimal("81"), YEARS, _("Life expectancy, women"),
                   _("China 77.93 years in 2022 (seed 000); women live 3–5 years longer")),
-    ParameterSpec("longevity_horizon", Decimal(0), YEARS, _("Retirement income lasts at least to this age (0: to life expectancy)"),
-                  _("Seed 000, 1.3: longevity risk of the mass affluent. The pension gap runs to the later of this age and life expectancy: 0 plans to life expectancy alone, 90 or more guards against outliving it")),
+    ParameterSpec("longevity_horizon", Decimal(90), YEARS, _("Retirement income lasts at least to this age (0: to life expectancy)"),
+                  _("Seed 000, 1.3 and 5.1: longevity risk in the longevity era (life expectancy 77.93 in 2022, 83.63 in Hangzhou in 2023). Life expectancy at birth is an average that many who reach retirement outlive, so retirement plans commonly run to 90; the pension gap runs to the later of this age and life expectancy, and 0 plans to life expectancy alone")),
     ParameterSpec("retirement_spending_share", Decimal(70), PERCENT,
                   _("Spending in retirement, as a share of today's household spending"),
                   _("Common replacement-rate rule of thumb: about 70 percent of spending before retirement")),
@@ -91,5 +91,17 @@ def parameter_values() -> dict[str, Decimal]:
     from kms.models import Parameter
 
     values = {spec.key: spec.default for spec in SPECS}
-    values.update({p.key: p.value for p in Parameter.objects.filter(key__in=SPECS_BY_KEY)})
+    values.update(
+        {p.key: _as_typed(p.value) for p in Parameter.objects.filter(key__in=SPECS_BY_KEY)}
+    )
     return values
+
+
+def _as_typed(value: Decimal) -> Decimal:
+    """A stored value without the column's trailing zeros, as the defaults are written.
+
+    The column keeps two places, so 5 years would come back as 5.00 and the findings
+    would cite "within 5.00 years"; normalize() alone would turn 100 into 1E+2.
+    """
+    whole = value.to_integral_value()
+    return whole if value == whole else value.normalize()

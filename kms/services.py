@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from advisor_crm.accounts.models import User
@@ -21,6 +21,7 @@ from kms.models import (
     FindingStatus,
     KmsCase,
     Parameter,
+    PlanDocument,
     ProposalItem,
     Step,
 )
@@ -215,3 +216,23 @@ def parameter_set(*, key: str, value: Decimal | None, user: User) -> None:
         Parameter.objects.filter(key=key).delete()
     else:
         Parameter.objects.update_or_create(key=key, defaults={"value": value, "updated_by": user})
+
+
+def on_client_merging(*, survivor: Client, merged: Client, **_kwargs: Any) -> dict[str, int]:
+    """Move the merged client's cases and plans to the survivor (clients.events).
+
+    Case versions and plan numbers count per client, so the merged client's follow
+    the survivor's: its v1 becomes the survivor's next version, its 第1版 the next plan.
+    The proposals' people moved with the map (kyc's receiver).
+    """
+    case_offset = KmsCase.objects.filter(client=survivor).aggregate(top=Max("version"))["top"] or 0
+    cases = KmsCase.objects.filter(client=merged).update(
+        client=survivor, version=F("version") + case_offset
+    )
+    plan_offset = (
+        PlanDocument.objects.filter(client=survivor).aggregate(top=Max("number"))["top"] or 0
+    )
+    plans = PlanDocument.objects.filter(client=merged).update(
+        client=survivor, number=F("number") + plan_offset
+    )
+    return {"KMS cases": cases, "plans": plans}

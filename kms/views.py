@@ -8,7 +8,6 @@ steps never discards anything, and the progress bar says what blocks the next st
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 from functools import wraps
 from typing import Any
 
@@ -30,17 +29,16 @@ from kms.forms import (
     ManualFindingForm,
     MotivesForm,
     NeedsForm,
+    ParametersForm,
     ProposalBeneficiaryFormSet,
     ProposalItemForm,
     SolutionForm,
 )
 from kms.models import FindingStatus, KmsCase, ProposalItem, Step
-from kms.parameters import SPECS, parameter_values
+from kms.parameters import SPECS
 from kms.plan_views import panel_context
 
 View = Callable[..., HttpResponse]
-# Parameter.value holds 14 digits with 2 decimals.
-PARAMETER_LIMIT = Decimal(10) ** 12
 
 
 def _url(case: KmsCase, step: str) -> str:
@@ -374,39 +372,20 @@ def progress(request: AuthenticatedRequest, case_id: int, step: str) -> HttpResp
 @admin_required
 @require_http_methods(["GET", "POST"])
 def parameters(request: AuthenticatedRequest) -> HttpResponse:
-    """Thresholds and caps, editable by administrators only."""
-    errors: dict[str, str] = {}
-    typed: dict[str, str] = {}
-    if request.method == "POST":
-        parsed: dict[str, Decimal | None] = {}
-        for spec in SPECS:
-            raw = typed[spec.key] = request.POST.get(spec.key, "").strip()
-            try:
-                value = Decimal(raw) if raw else None
-            except InvalidOperation:
-                errors[spec.key] = str(_("Enter a number such as 10 or 0.5."))
-                continue
-            if value is not None and (not value.is_finite() or abs(value) >= PARAMETER_LIMIT):
-                errors[spec.key] = str(_("Enter a number such as 10 or 0.5."))
-            elif value is not None and value < 0:
-                errors[spec.key] = str(_("Enter a number of zero or more."))
-            else:
-                parsed[spec.key] = value
-        # All or nothing: one bad value saves none, and every field keeps what was typed.
-        if not errors:
-            services.parameters_set(values=parsed, user=request.user)
-            typed = {}
-    values = parameter_values()
-    rows = [
-        {
-            "spec": spec,
-            "value": typed.get(spec.key, values[spec.key]),
-            "error": errors.get(spec.key),
-        }
-        for spec in SPECS
-    ]
+    """Thresholds and caps, editable by administrators only.
+
+    All or nothing: one bad value saves none, and every field keeps what was typed.
+    """
+    form = ParametersForm(request.POST or None)
+    saved = request.method == "POST" and form.is_valid()
+    if saved:
+        services.parameters_set(
+            values={spec.key: form.cleaned_data[spec.key] for spec in SPECS}, user=request.user
+        )
+        form = ParametersForm()
+    rows = [{"spec": spec, "field": form[spec.key]} for spec in SPECS]
     return render(
         request,
         "kms/parameters.html",
-        {"rows": rows, "saved": request.method == "POST" and not errors},
+        {"rows": rows, "form": form, "saved": saved},
     )

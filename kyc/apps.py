@@ -15,3 +15,4 @@ class KycConfig(AppConfig):
         events.client_profile_saved.connect(
             services.on_profile_saved, dispatch_uid="kyc.completeness_on_profile_saved"
         )
+        events.clients_merging.connect(services.on_client_merging, dispatch_uid="kyc.merge")

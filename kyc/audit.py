@@ -6,20 +6,18 @@ client's History page and erasure find it in one query.
 
 from __future__ import annotations
 
-from auditlog.registry import auditlog
-
-from clients.audit import MASK
+from clients.audit import MASK, audit_register
 from kyc import models
 
 
 def register() -> None:
-    auditlog.register(
+    audit_register(
         models.Person,
         exclude_fields=["updated_at", "created_at"],
         mask_fields=["health_notes"],
         mask_callable=MASK,
     )
-    auditlog.register(
+    audit_register(
         models.Asset,
         exclude_fields=["updated_at", "created_at"],
         mask_fields=["account_details"],
@@ -36,4 +34,4 @@ def register() -> None:
         models.PolicyBeneficiary,
         models.SensitiveConsent,
     ):
-        auditlog.register(model, exclude_fields=["updated_at", "created_at"])
+        audit_register(model, exclude_fields=["updated_at", "created_at"])

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from advisor_crm.rules import RulesModelForm
 from advisor_crm.saving import form_save
+from advisor_crm.versioning import VersionedForm
 from clients.models import Client
-from clients.money import YuanField
+from clients.money import YuanField, format_short
 from kyc import selectors as kyc_selectors
 from kyc.beneficiaries import shares_by_order
 from kyc.models import (
@@ -39,8 +40,11 @@ CONSENT_NEEDED = _(
 )
 
 
-class KycForm(RulesModelForm):
-    """Base: knows its client, scopes person/enterprise choices, money fields in yuan."""
+class KycForm(VersionedForm, RulesModelForm):
+    """Base: knows its client, scopes person/enterprise choices, money fields in yuan.
+
+    An edit carries the version of the row it shows (advisor_crm.versioning).
+    """
 
     money_fields: tuple[str, ...] = ()
     person_fields: tuple[str, ...] = ()
@@ -93,11 +97,14 @@ class PersonForm(KycForm):
         model = Person
         fields = [
             "relationship", "name", "gender", "birth_date", "age", "is_deceased",
-            "residence", "nationality", "marital_status", "occupation", "annual_income",
-            "cares_about", "worries_about", "must_provide_for", "health_notes", "notes",
+            "residence", "nationality", "marital_status", "divorced_on", "occupation",
+            "annual_income", "cares_about", "worries_about", "must_provide_for", "health_notes",
+            "notes",
         ]  # fmt: skip
         # parent_in_map is saved as a PersonLink by kyc_services.person_save.
-        widgets = {"birth_date": DATE, "notes": NOTES, "health_notes": NOTES}
+        widgets = {
+            "birth_date": DATE, "divorced_on": DATE, "notes": NOTES, "health_notes": NOTES,
+        }  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -180,6 +187,13 @@ class LiabilityForm(KycForm):
             "joint_liability", "annual_repayment", "due_year", "notes",
         ]  # fmt: skip
         widgets = {"notes": NOTES}
+        # The mixing of company and family money (kms.detectors) is read from the names.
+        help_texts = {
+            "lender": _(
+                "A bank, or the name of a person or company of this map when the loan is "
+                "between the family and its company."
+            )
+        }
 
 
 class IncomeSourceForm(KycForm):
@@ -200,20 +214,28 @@ class HouseholdForm(KycForm):
 
 
 class AllocationForm(KycForm):
-    money_fields = ("annual_amount",)
+    money_fields = ("annual_amount", "lump_sum")
     person_fields = ("person",)
 
     class Meta:
         model = Allocation
         fields = [
-            "person", "purpose", "share_percent", "annual_amount", "start_year", "end_year",
-            "condition", "keep_control", "notes",
+            "person", "purpose", "share_percent", "annual_amount", "lump_sum", "start_year",
+            "end_year", "condition", "received_as", "trust_name", "source_asset", "keep_control",
+            "notes",
         ]  # fmt: skip
         widgets = {"notes": NOTES}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["start_year"].initial = timezone.localdate().year
+        source = self.fields["source_asset"]
+        assert isinstance(source, forms.ModelChoiceField)
+        source.queryset = Asset.objects.filter(client=self.client)
+        # Whether the source is marital property is what matters here: show it.
+        source.label_from_instance = lambda obj: (  # type: ignore[method-assign]
+            f"{obj} · {format_short(obj.value)} · {obj.get_marital_display()}"
+        )
 
 
 class ExistingPolicyForm(KycForm):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 
-from kyc.models import Person, PersonLink, Relationship
+from kyc.models import MaritalStatus, Person, PersonLink, Relationship
 from kyc.selectors import Kyc
 
 
@@ -79,6 +79,20 @@ class Marriage:
     divorced: bool
 
 
+@dataclass(frozen=True)
+class EarlierMarriageChild:
+    """A child of the client or of the client's spouse, from an earlier marriage: the
+    child of `parent` and stepchild of `step_parent`, who are married now."""
+
+    child: Person
+    parent: Person
+    step_parent: Person
+
+    @property
+    def of_the_client(self) -> bool:
+        return self.parent.relationship == Relationship.SELF
+
+
 def parents_within_map(kyc: Kyc) -> dict[int, set[int]]:
     """Each person's parents within the map: implied by the relationship to the client,
     plus the explicit links."""
@@ -93,6 +107,8 @@ def parents_within_map(kyc: Kyc) -> dict[int, set[int]]:
             parents[me.pk].add(person.pk)
         if len(spouses) == 1 and person.relationship == Relationship.PARENT_IN_LAW:
             parents[spouses[0].pk].add(person.pk)
+        if len(spouses) == 1 and person.relationship == Relationship.STEPCHILD:
+            parents[person.pk].add(spouses[0].pk)
     for link in kyc.links:
         if link.kind == PersonLink.Kind.PARENT_OF:
             parents[link.to_person_id].add(link.from_person_id)
@@ -186,6 +202,47 @@ class Kinship:
         me = self.kyc.client_person
         return any(p.relationship == Relationship.SPOUSE for p in self.kyc.people) or bool(
             me and self._spouses.get(me.pk)
+        )
+
+    @cached_property
+    def earlier_marriage_children(self) -> list[EarlierMarriageChild]:
+        """The children of a blended family: those of the client or of the client's
+        current spouse who are not the child of both.
+
+        A child of the client is taken for the spouse's child too unless a link names
+        another parent (parents_within_map), so a child of the first marriage is one
+        linked to the former spouse; a stepchild is the spouse's child.
+        """
+        me = self.kyc.client_person
+        if me is None:
+            return []
+        spouse_ids = self._spouses.get(me.pk, set())
+        people = {p.pk: p for p in self.kyc.people}
+        spouses = [people[pk] for pk in sorted(spouse_ids) if pk in people]
+        if not spouses:
+            return []
+        found = []
+        for person in self.kyc.people:
+            if person.pk == me.pk or person.pk in spouse_ids:
+                continue
+            parents = self._parents_of(person.pk)
+            if me.pk in parents and not parents & spouse_ids:
+                found.append(EarlierMarriageChild(person, me, spouses[0]))
+            elif me.pk not in parents and (own := [s for s in spouses if s.pk in parents]):
+                found.append(EarlierMarriageChild(person, own[0], me))
+        return found
+
+    @property
+    def client_is_remarried(self) -> bool:
+        """Married now after an earlier marriage: recorded as remarried, or a former
+        spouse or a child of an earlier marriage shows it."""
+        me = self.kyc.client_person
+        if me is None or not self.client_is_married:
+            return False
+        return (
+            me.marital_status == MaritalStatus.REMARRIED
+            or bool(self._ex_spouses.get(me.pk))
+            or bool(self.earlier_marriage_children)
         )
 
     def is_parent(self, *, parent: Person, child: Person) -> bool:

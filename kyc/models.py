@@ -76,6 +76,9 @@ class Relationship(models.TextChoices):
     SPOUSE = "spouse", _("Spouse")
     EX_SPOUSE = "ex_spouse", _("Ex-spouse")
     CHILD = "child", _("Child")
+    # The spouse's child of an earlier marriage; the client's own children of an earlier
+    # marriage are children, linked to their other parent (kyc.kinship).
+    STEPCHILD = "stepchild", _("Stepchild")
     PARENT = "parent", _("Parent")
     PARENT_IN_LAW = "parent_in_law", _("Parent-in-law")
     SIBLING = "sibling", _("Sibling")
@@ -97,6 +100,7 @@ GENERATION: dict[str, int | None] = {
     Relationship.EX_SPOUSE: 0,
     Relationship.SIBLING: 0,
     Relationship.CHILD: 1,
+    Relationship.STEPCHILD: 1,
     Relationship.GRANDCHILD: 2,
     Relationship.BUSINESS_PARTNER: None,
     Relationship.EMPLOYEE: None,
@@ -108,6 +112,9 @@ GENERATION: dict[str, int | None] = {
 class MaritalStatus(models.TextChoices):
     SINGLE = "single", _("Single")
     MARRIED = "married", _("Married")
+    # Married again after a divorce or the death of a spouse: the blended-family risks
+    # (kms.detectors) look for children and former spouses of the earlier marriage.
+    REMARRIED = "remarried", _("Remarried")
     DIVORCED = "divorced", _("Divorced")
     WIDOWED = "widowed", _("Widowed")
 
@@ -133,6 +140,9 @@ class Person(ClientOwned):
     )
     marital_status = models.CharField(
         _("marital status"), max_length=10, choices=MaritalStatus.choices, blank=True
+    )
+    divorced_on = models.DateField(
+        _("divorce date"), null=True, blank=True, help_text=_("For a former spouse.")
     )
     occupation = models.CharField(_("occupation"), max_length=100, blank=True)
     annual_income = money(_("annual income (yuan)"), optional=True)
@@ -191,7 +201,8 @@ class Person(ClientOwned):
     def clean(self) -> None:
         """Rules of a person of the map, for every way a person comes in.
 
-        1. A birth date is not in the future.
+        1. A birth date is not in the future, nor a divorce date, which only a former
+           spouse has.
         2. The client is in their own map once.
         3. The person's generation agrees with the client's age: a child is not older
            than the client, a parent not younger.
@@ -199,6 +210,13 @@ class Person(ClientOwned):
         errors: dict[str, Any] = {}
         if self.judged("birth_date") and self.birth_date and self.birth_date > timezone.localdate():
             errors["birth_date"] = _("A birth date cannot be in the future.")
+        if self.judged("divorced_on", "relationship") and self.divorced_on:
+            # The divorce ended a marriage to someone recorded as a former spouse: the
+            # client's (ex-spouse) or another person's, linked by "was married to" (other).
+            if self.relationship not in {Relationship.EX_SPOUSE, Relationship.OTHER}:
+                errors["divorced_on"] = _("Only a former spouse has a divorce date.")
+            elif self.divorced_on > timezone.localdate():
+                errors["divorced_on"] = _("A divorce date cannot be in the future.")
         if (
             self.judged("relationship")
             and self.relationship == Relationship.SELF
@@ -589,8 +607,23 @@ class AllocationPurpose(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class ReceivedAs(models.TextChoices):
+    """How the recipient holds the money: whether it joins their marital property.
+
+    Money paid plainly to a married recipient is their marital common property (Civil
+    Code art. 1062). A gift designated for the recipient alone (art. 1063) and a policy
+    benefit paid to the named beneficiary stay the recipient's personal property; money
+    in a trust is the trust's until it pays out on the terms the client set.
+    """
+
+    DIRECT = "direct", _("Paid to the recipient")
+    DESIGNATED_GIFT = "designated_gift", _("Designated gift: the recipient's personal property")
+    POLICY_BENEFIT = "policy_benefit", _("Policy benefit: the beneficiary's personal property")
+    TRUST = "trust", _("Through a trust for the recipient")
+
+
 class Allocation(ClientOwned):
-    """Who should receive what: a share of the wealth or an amount per year."""
+    """Who should receive what: a share of the wealth, an amount per year or a lump sum."""
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="allocations")
     person = models.ForeignKey(
@@ -599,13 +632,32 @@ class Allocation(ClientOwned):
     purpose = models.CharField(_("purpose"), max_length=20, choices=AllocationPurpose.choices)
     share_percent = percent(_("share of wealth (%)"))
     annual_amount = money(_("amount per year (yuan)"), optional=True)
-    start_year = models.PositiveSmallIntegerField(_("from year"))
+    lump_sum = money(_("lump sum (yuan)"), optional=True)
+    start_year = models.PositiveSmallIntegerField(
+        _("from year"),
+        help_text=_("For a lump sum: the year it is paid, or expected if it waits on a condition."),
+    )
     end_year = models.PositiveSmallIntegerField(_("until year"), null=True, blank=True)
     condition = models.CharField(
         _("condition"),
         max_length=200,
         blank=True,
         help_text=_("e.g. paid at graduation or at marriage"),
+    )
+    received_as = models.CharField(
+        _("received as"), max_length=20, choices=ReceivedAs.choices, default=ReceivedAs.DIRECT
+    )
+    trust_name = models.CharField(
+        _("trust"), max_length=100, blank=True, help_text=_("e.g. 中信信托·家族信托 1号")
+    )
+    source_asset = models.ForeignKey(
+        Asset,
+        verbose_name=_("paid from (asset)"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="allocations",
+        help_text=_("Leave empty when it comes from the household's wealth as a whole."),
     )
     keep_control = models.BooleanField(_("client keeps control"), default=True)
     notes = models.TextField(_("notes"), blank=True)
@@ -618,18 +670,65 @@ class Allocation(ClientOwned):
     def __str__(self) -> str:
         return f"{self.person} · {self.get_purpose_display()}"
 
+    @property
+    def is_lump_sum(self) -> bool:
+        return self.lump_sum is not None
+
+    @property
+    def stays_personal(self) -> bool:
+        """Kept out of the recipient's marital property (ReceivedAs)."""
+        return self.received_as != ReceivedAs.DIRECT
+
+    def paid_in(self, first: int, last: int) -> Decimal:
+        """The amount paid in the years first to last, both included; 0 for a share."""
+        if self.lump_sum is not None:
+            return self.lump_sum if first <= self.start_year <= last else Decimal(0)
+        if self.annual_amount is None:
+            return Decimal(0)
+        years = min(self.end_year or last, last) - max(self.start_year, first) + 1
+        return self.annual_amount * max(years, 0)
+
     def clean(self) -> None:
+        """Rules of an allocation, for every way one comes in.
+
+        1. It gives a share of the wealth, an amount per year or a lump sum; not both a
+           yearly amount and a lump sum.
+        2. A lump sum is paid once: it has no until-year.
+        3. The years are plausible and in order.
+        4. Money through a trust names the trust; a trust is named only then.
+        5. The asset it is paid from is one of the client's.
+        """
         errors: dict[str, Any] = {}
-        given = self.judged("share_percent", "annual_amount")
-        if given and self.share_percent is None and self.annual_amount is None:
-            errors["annual_amount"] = _("Give a share of the wealth or an amount per year.")
+        given = self.judged("share_percent", "annual_amount", "lump_sum")
+        amounts = (self.share_percent, self.annual_amount, self.lump_sum)
+        if given and all(amount is None for amount in amounts):
+            errors["annual_amount"] = _(
+                "Give a share of the wealth, an amount per year or a lump sum."
+            )
+        if given and self.annual_amount is not None and self.lump_sum is not None:
+            errors["lump_sum"] = _("Give an amount per year or a lump sum, not both.")
+        if self.judged("lump_sum", "end_year") and self.lump_sum is not None and self.end_year:
+            errors["end_year"] = _("A lump sum is paid once: leave the until-year empty.")
         years = self.judged("start_year", "end_year")
         if years and self.start_year and self.end_year and self.end_year < self.start_year:
-            errors["end_year"] = _("The end year is before the start year.")
+            errors.setdefault("end_year", _("The end year is before the start year."))
         for name in ("start_year", "end_year"):
             year = getattr(self, name)
             if self.judged(name) and year and not 1900 <= year <= 2200:
                 errors[name] = _("Enter a year such as 2030.")
+        if self.judged("received_as", "trust_name"):
+            through_trust = self.received_as == ReceivedAs.TRUST
+            if through_trust and not self.trust_name.strip():
+                errors["trust_name"] = _("Name the trust the money goes through.")
+            if not through_trust and self.trust_name.strip():
+                errors["trust_name"] = _("Name a trust only when the money goes through one.")
+        if (
+            self.judged("source_asset")
+            and self.source_asset is not None
+            and self.client_id
+            and self.source_asset.client_id != self.client_id
+        ):
+            errors["source_asset"] = _("Choose one of this client's assets.")
         if errors:
             raise ValidationError(errors)
 

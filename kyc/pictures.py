@@ -7,6 +7,7 @@ Everything is plain SVG (no script, no foreignObject), so WeasyPrint draws it to
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,12 +23,14 @@ from clients.money import format_short
 from kyc.kinship import Kinship
 from kyc.models import (
     GENERATION,
+    Allocation,
     AssetCategory,
     Holding,
     LiabilityKind,
     MaritalProperty,
     Person,
     Place,
+    ReceivedAs,
     Relationship,
 )
 from kyc.selectors import Kyc
@@ -36,6 +39,10 @@ FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', sans-serif"
 SLOT = 124  # horizontal distance between people
 ROW = 132  # vertical distance between generations
 SYMBOL = 38  # size of a person's square or circle
+# Baselines of a person's two labels below the symbol, and how far down they reach.
+NAME_BASELINE, NAME_SIZE = 36, 13
+DETAIL_BASELINE, DETAIL_SIZE = 51, 11
+LABELS_BOTTOM = DETAIL_BASELINE + 5
 MARGIN = 40
 GROUP_GAP = 28
 LEGEND_PER_LINE = 3
@@ -79,6 +86,49 @@ class TreeNode:
     def overseas(self) -> bool:
         return self.person.residence == Place.OVERSEAS or self.person.nationality == Place.OVERSEAS
 
+    @property
+    def detail_label(self) -> str:
+        relationship = str(self.person.get_relationship_display())
+        return f"{relationship} · {self.age_label}" if self.age_label else relationship
+
+    @property
+    def label_boxes(self) -> list[Box]:
+        """Where the name and the relationship line are drawn (centred under the symbol)."""
+        boxes = []
+        for text, baseline, size in (
+            (self.person.name, NAME_BASELINE, NAME_SIZE),
+            (self.detail_label, DETAIL_BASELINE, DETAIL_SIZE),
+        ):
+            half = text_width(text, size) / 2
+            boxes.append(
+                Box(self.x - half, self.y + baseline - size, self.x + half, self.y + baseline + 3)
+            )
+        return boxes
+
+
+@dataclass(frozen=True)
+class Box:
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+
+@dataclass(frozen=True)
+class Line:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+    def crosses(self, box: Box) -> bool:
+        """Whether this horizontal or vertical line passes through the box."""
+        if self.x1 == self.x2:
+            low, high = sorted((self.y1, self.y2))
+            return box.left <= self.x1 <= box.right and low < box.bottom and high > box.top
+        low, high = sorted((self.x1, self.x2))
+        return box.top <= self.y1 <= box.bottom and low < box.right and high > box.left
+
 
 @dataclass
 class Couple:
@@ -94,6 +144,10 @@ class Couple:
     def y(self) -> float:
         return self.left.y
 
+    @property
+    def line(self) -> Line:
+        return Line(self.left.x, self.y, self.right.x, self.y)
+
 
 @dataclass
 class Descent:
@@ -103,6 +157,15 @@ class Descent:
     from_y: float
     bar_y: float
     children: list[TreeNode]
+
+    @property
+    def lines(self) -> list[Line]:
+        """The trunk from the parents, the bar over the children, one drop to each child."""
+        return [
+            Line(self.from_x, self.from_y, self.from_x, self.bar_y),
+            Line(self.bar_left, self.bar_y, self.bar_right, self.bar_y),
+            *(Line(c.x, self.bar_y, c.x, c.y - SYMBOL / 2) for c in self.children),
+        ]
 
     @property
     def bar_left(self) -> float:
@@ -128,6 +191,10 @@ class FamilyTree:
     def empty(self) -> bool:
         return not self.nodes and not self.stakeholders
 
+    @property
+    def lines(self) -> list[Line]:
+        return [c.line for c in self.couples] + [line for d in self.descents for line in d.lines]
+
 
 def _place_groups(groups: list[tuple[float, list[TreeNode]]], y: float) -> None:
     """Centre each group of siblings under its anchor, pushing right to avoid overlap."""
@@ -142,6 +209,26 @@ def _place_groups(groups: list[tuple[float, list[TreeNode]]], y: float) -> None:
             node.x = start + index * SLOT
             node.y = y
         cursor = start + width
+
+
+def _trunk_x(parents: list[TreeNode], nodes: list[TreeNode]) -> float:
+    """Where the line down to the children leaves the parents.
+
+    Between a couple, unless someone stands there (a client's second ex-spouse between
+    the first and the client): then in the free gap next to them.
+    """
+    middle = sum(n.x for n in parents) / len(parents)
+    if len(parents) == 1:
+        return middle
+    y = parents[0].y
+    row = sorted((n for n in nodes if n.y == y), key=lambda n: n.x)
+    low, high = sorted(n.x for n in parents)
+    gaps = [(a.x + b.x) / 2 for a, b in itertools.pairwise(row) if low <= a.x and b.x <= high]
+    for x in sorted([middle, *gaps], key=lambda x: abs(x - middle)):
+        trunk = Line(x, y, x, y + LABELS_BOTTOM)
+        if not any(trunk.crosses(box) for n in row for box in n.label_boxes):
+            return x
+    return middle
 
 
 def family_tree(kyc: Kyc) -> FamilyTree:
@@ -237,8 +324,10 @@ def family_tree(kyc: Kyc) -> FamilyTree:
             by_parents[placed_ids].append(in_tree[child_pk])
     for parent_ids, children in by_parents.items():
         parent_nodes = [in_tree[pk] for pk in parent_ids]
-        from_x = sum(n.x for n in parent_nodes) / len(parent_nodes)
-        from_y = max(n.y for n in parent_nodes) + (0 if len(parent_nodes) > 1 else SYMBOL / 2)
+        from_x = _trunk_x(parent_nodes, tree_nodes)
+        # A couple's trunk leaves their marriage line, between their names; one
+        # parent's leaves below their name and relationship, not through them.
+        from_y = max(n.y for n in parent_nodes) + (0 if len(parent_nodes) > 1 else LABELS_BOTTOM)
         child_y = min(c.y for c in children)
         descents.append(
             Descent(from_x, from_y, child_y - SYMBOL / 2 - 22, sorted(children, key=lambda c: c.x))
@@ -414,6 +503,10 @@ class FlowRow:
     x2: float
     open_ended: bool
     color: str
+    # Paid once, in the year at x1: drawn as a diamond, not a bar.
+    lump_sum: bool = False
+    # How the recipient holds it, when not plainly paid (kyc.models.ReceivedAs).
+    held_label: str = ""
     # Where labels may go: right of the names column, left of the picture's edge.
     left_limit: float = 0
     right_limit: float = float("inf")
@@ -424,7 +517,19 @@ class FlowRow:
 
     @property
     def label_text(self) -> str:
-        return f"{self.amount_label} · {self.condition}" if self.condition else self.amount_label
+        return " · ".join(
+            part for part in (self.amount_label, self.condition, self.held_label) if part
+        )
+
+    @property
+    def reach(self) -> float:
+        """How far the mark reaches left of x1: a lump sum's diamond is 10 wide each way."""
+        return 10 if self.lump_sum else 0
+
+    @property
+    def lock_x(self) -> float:
+        """Where the lock of a kept control starts, clear of the mark."""
+        return self.x1 - self.reach - 16
 
     @cached_property
     def label_position(self) -> LabelPosition:
@@ -440,7 +545,7 @@ class FlowRow:
         after = self.x2 + 14
         if after + needed <= self.right_limit:
             return LabelPosition(after, baseline, "start", inside=False)
-        before = self.x1 - (22 if self.keep_control else 6)
+        before = self.lock_x - 6 if self.keep_control else self.x1 - self.reach - 6
         if before - needed >= self.left_limit:
             return LabelPosition(before, baseline, "end", inside=False)
         # Under the bar, from its start or as far left as the label needs.
@@ -471,6 +576,14 @@ class MoneyFlow:
         return not self.rows
 
 
+def _held_label(allocation: Allocation) -> str:
+    if allocation.received_as == ReceivedAs.TRUST:
+        return _("through %(trust)s") % {"trust": allocation.trust_name}
+    if allocation.stays_personal:
+        return _("personal property")
+    return ""
+
+
 def money_flow(
     kyc: Kyc, *, label_width: float = 190, plot_width: float = 520, row_height: float = 46
 ) -> MoneyFlow:
@@ -487,7 +600,9 @@ def money_flow(
 
     rows = []
     for index, allocation in enumerate(allocations):
-        if allocation.annual_amount is not None:
+        if allocation.lump_sum is not None:
+            amount = _("%(amount)s once") % {"amount": format_short(allocation.lump_sum)}
+        elif allocation.annual_amount is not None:
             amount = _("%(amount)s a year") % {"amount": format_short(allocation.annual_amount)}
         else:
             share = allocation.share_percent or Decimal(0)
@@ -501,9 +616,13 @@ def money_flow(
                 keep_control=allocation.keep_control,
                 y=60 + index * row_height,
                 x1=x_of(allocation.start_year),
-                x2=x_of(allocation.end_year or last),
-                open_ended=allocation.end_year is None,
+                x2=x_of(allocation.start_year)
+                if allocation.is_lump_sum
+                else x_of(allocation.end_year or last),
+                open_ended=allocation.end_year is None and not allocation.is_lump_sum,
                 color=PALETTE[index % len(PALETTE)],
+                lump_sum=allocation.is_lump_sum,
+                held_label=_held_label(allocation),
                 left_limit=label_width,
                 right_limit=label_width + plot_width + 40 - 4,
             )

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditlog.models import LogEntry
-from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Model, Prefetch, QuerySet
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.validators import MaxValueValidator
+from django.db.models import Field, ForeignObjectRel, Model, Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from clients.audit import SENSITIVE_MASK
 from clients.models import Client
+from clients.money import format_both, format_yuan
 from kyc.models import (
     Allocation,
     Asset,
@@ -26,6 +32,9 @@ from kyc.models import (
     PolicyBeneficiary,
     SensitiveConsent,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def consent_covers(*, client: Client, scope: str) -> bool:
@@ -100,7 +109,9 @@ def kyc_load(*, client: Client) -> Kyc:
         ),
         income_sources=list(IncomeSource.objects.filter(client=client).select_related("person")),
         household=household,
-        allocations=list(Allocation.objects.filter(client=client).select_related("person")),
+        allocations=list(
+            Allocation.objects.filter(client=client).select_related("person", "source_asset")
+        ),
         policies=list(
             ExistingPolicy.objects.filter(client=client)
             .select_related("policyholder", "insured")
@@ -133,30 +144,114 @@ class HistoryChange:
 @dataclass
 class HistoryRow:
     entry: LogEntry
+    action: str
     model_label: str
     changes: list[HistoryChange]
 
 
-def _display(field: Any, raw: Any, names: dict[tuple[type[Model], str], str]) -> str:
+# Every KYC row carries these two timestamps (kyc.models.ClientOwned), labelled here
+# rather than by a migration of every KYC table for a label.
+_FIELD_LABELS: dict[str, StrOrPromise] = {
+    "created_at": _("created"),
+    "updated_at": _("last changed"),
+}
+
+_ACTIONS: dict[int, StrOrPromise] = {
+    LogEntry.Action.CREATE: _("added"),
+    LogEntry.Action.UPDATE: _("changed"),
+    LogEntry.Action.DELETE: _("deleted"),
+    LogEntry.Action.ACCESS: _("viewed"),
+}
+
+
+def field_label(field: Field[Any, Any] | ForeignObjectRel) -> str:
+    """The translated label of a model field, as the forms show it.
+
+    A relation declared without a label (a beneficiary's policy) is named after the
+    model it points to.
+    """
+    label = str(getattr(field, "verbose_name", field.name))
+    # Django labels a field declared without a label by its name: "created at".
+    if label != field.name.replace("_", " "):
+        return label
+    if field.name in _FIELD_LABELS:
+        return str(_FIELD_LABELS[field.name])
+    related = field.related_model
+    return str(related._meta.verbose_name) if isinstance(related, type) else label
+
+
+def _is_percent(field: Field[Any, Any]) -> bool:
+    # A decimal capped at 100 is a share in percent (kyc.models.percent); other
+    # decimals of the records are amounts in yuan.
+    return any(isinstance(v, MaxValueValidator) and v.limit_value == 100 for v in field.validators)
+
+
+def field_value(field: Field[Any, Any], value: Any, *, exact: bool = False) -> str:
+    """A field's value as the pages show it, "" for none.
+
+    Choices by their label, yes/no, amounts in 万 (exact adds the full yuan, for
+    exports), percentages as typed, and times in local time (settings.TIME_ZONE):
+    auditlog stores them naive in UTC.
+    """
+    if value is None or value == "":
+        return ""
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, dt.datetime):
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, dt.UTC)
+        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        if _is_percent(field):
+            return f"{value.normalize():f}%"
+        return format_both(value) if exact else format_yuan(value)
+    return str(value)
+
+
+def _logged_value(
+    field: Field[Any, Any] | None, raw: Any, names: dict[tuple[type[Model], str], str]
+) -> str:
+    """A value as auditlog logged it (text), shown like field_value shows a live one."""
     if raw in (None, "None", ""):
         return ""
     if isinstance(raw, dict):  # a many-to-many change: {"type": "m2m", "objects": [...]}
         return "、".join(str(o) for o in raw.get("objects", []))
     if field is None:
         return str(raw)
-    if getattr(field, "is_relation", False) and field.related_model is not None:
+    if isinstance(field.related_model, type):
         return names.get((field.related_model, str(raw)), str(raw))
-    if field.choices:
-        return str(dict(field.flatchoices).get(field.to_python(raw), raw))
-    return str(raw)
+    if raw == SENSITIVE_MASK:
+        return raw
+    try:
+        value = field.to_python(raw)
+    except ValidationError:  # a value logged under an older type of the field
+        return str(raw)
+    return field_value(field, value)
+
+
+def _shown(model: type[Model] | None, field: Field[Any, Any] | None) -> bool:
+    """Whether a logged change belongs on the History page.
+
+    Not the row's id, not the client the whole page is about, and not the reverse
+    relations older entries logged as "kyc.PolicyBeneficiary.None".
+    """
+    if model is None or field is None:
+        return model is None
+    if not field.concrete or field.primary_key:
+        return False
+    return not (field.name == "client" and field.related_model is Client)
 
 
 def history_rows(entries: Iterable[LogEntry]) -> list[HistoryRow]:
-    """Readable history: field labels, choice labels and related names.
+    """Readable history: field labels, choice labels, related names and local times.
 
     1. Collect every related id the changes mention, per model.
     2. Fetch their names with one query per model (not one per change).
-    3. Build the rows with the translated field names.
+    3. Build the rows with the translated field names, in the model's field order.
     """
     entries = list(entries)
     wanted: dict[type[Model], set[str]] = defaultdict(set)
@@ -164,12 +259,14 @@ def history_rows(entries: Iterable[LogEntry]) -> list[HistoryRow]:
     for entry in entries:
         model = entry.content_type.model_class()
         changes = entry.changes_dict or {}
-        fields = {}
+        fields: dict[str, Any] = {}
         for name, values in changes.items():
             try:
                 field = model._meta.get_field(name) if model else None
             except FieldDoesNotExist:
-                field = None
+                continue  # a field since removed from the model
+            if not _shown(model, field):
+                continue
             fields[name] = field
             if (
                 field is not None
@@ -187,19 +284,18 @@ def history_rows(entries: Iterable[LogEntry]) -> list[HistoryRow]:
             names[(model, str(obj.pk))] = str(obj)
     rows = []
     for entry, model, changes, fields in parsed:
+        order = {f.name: i for i, f in enumerate(model._meta.fields)} if model else {}
         row_changes = []
-        for name, values in changes.items():
-            field = fields[name]
-            label = (
-                str(field.verbose_name)
-                if field is not None and hasattr(field, "verbose_name")
-                else name
-            )
+        for name in sorted(fields, key=lambda n: order.get(n, len(order))):
+            field, values = fields[name], changes[name]
+            label = field_label(field) if field is not None else name
             if isinstance(values, dict):
-                before, after = "", _display(field, values, names)
+                before, after = "", _logged_value(field, values, names)
             else:
-                before, after = (_display(field, v, names) for v in [*values, None, None][:2])
-            row_changes.append(HistoryChange(label, before, after))
+                before, after = (_logged_value(field, v, names) for v in [*values, None, None][:2])
+            if before or after:  # a row added with a field left empty
+                row_changes.append(HistoryChange(label, before, after))
         model_label = str(model._meta.verbose_name) if model else entry.content_type.model
-        rows.append(HistoryRow(entry, model_label, row_changes))
+        action = _ACTIONS.get(entry.action, entry.get_action_display())
+        rows.append(HistoryRow(entry, str(action), model_label, row_changes))
     return rows

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from auditlog.context import disable_auditlog
@@ -11,21 +12,29 @@ from auditlog.models import LogEntry
 from django import forms
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from advisor_crm.accounts.models import User
-from advisor_crm.saving import form_save
+from advisor_crm.saving import form_save, row_save
 from clients import events as clients_events
 from clients.models import Client, SensitiveAccess
 from kyc import events as kyc_events
 from kyc.models import (
+    Allocation,
+    Asset,
     ClientErasure,
+    Enterprise,
     ExistingPolicy,
+    Household,
+    IncomeSource,
+    Liability,
     Person,
     PersonLink,
+    PolicyBeneficiary,
     Relationship,
     SensitiveConsent,
 )
-from kyc.selectors import kyc_load
+from kyc.selectors import field_label, field_value, kyc_load
 
 
 def completeness_store(*, client: Client) -> int:
@@ -171,57 +180,89 @@ def consent_withdraw(*, consent: SensitiveConsent) -> None:
     _changed(client=consent.client, model=SensitiveConsent)
 
 
-def _row(instance: models.Model) -> dict[str, Any]:
-    """All concrete field values of a row, with related rows as their id and label."""
-    data: dict[str, Any] = {}
-    for field in instance._meta.concrete_fields:
-        if field.name in {"client", "id_number_encrypted", "id_number_index"}:
+# The client's own id and technical columns mean nothing to the person the data is
+# about; the ID number is exported decrypted under its label instead.
+_NOT_EXPORTED = {"id", "client", "id_number_encrypted", "id_number_index"}
+
+
+def _row(instance: models.Model) -> dict[str, str]:
+    """A row as its fields' labels and the values the pages show, related rows by name."""
+    data: dict[str, str] = {}
+    # When the row was recorded and last changed come after what it says.
+    fields = sorted(
+        instance._meta.concrete_fields, key=lambda f: f.name in {"created_at", "updated_at"}
+    )
+    for model_field in fields:
+        if model_field.name in _NOT_EXPORTED:
             continue
-        value = getattr(instance, field.attname)
-        if isinstance(field, models.ForeignKey):
-            related = getattr(instance, field.name)
-            data[field.name] = None if related is None else {"id": value, "label": str(related)}
-        elif isinstance(value, Decimal):
-            data[field.name] = f"{value:f}"
-        elif isinstance(value, dt.date | dt.datetime):
-            data[field.name] = value.isoformat()
+        if model_field.is_relation:
+            related = getattr(instance, model_field.name)
+            value = "" if related is None else str(related)
         else:
-            data[field.name] = value
-        if field.choices and value:
-            data[f"{field.name}_label"] = str(getattr(instance, f"get_{field.name}_display")())
+            value = field_value(model_field, getattr(instance, model_field.attname), exact=True)
+        data[field_label(model_field)] = value
     return data
 
 
-def client_export(*, client: Client, user: User, ip_address: str | None) -> dict[str, Any]:
+@dataclass
+class ExportSection:
+    title: str
+    rows: list[dict[str, str]]
+    # The profile and the household are one row each, the other sections lists.
+    single: bool = False
+
+
+@dataclass
+class ClientExport:
+    exported_at: dt.datetime
+    sections: list[ExportSection]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The download: sections and fields under their translated labels."""
+        data: dict[str, Any] = {_("exported at"): timezone.localtime(self.exported_at)}
+        for section in self.sections:
+            data[section.title] = section.rows[0] if section.single else section.rows
+        return data
+
+
+def client_export(*, client: Client, user: User, ip_address: str | None) -> ClientExport:
     """Everything recorded about the client, for a data-subject request (PIPL art. 45).
 
-    The export reveals the ID number and sensitive notes, so it is recorded like a reveal.
+    Every field under its label, with choices, related rows and times as the pages
+    show them, so that the person it is about can read it. The export reveals the ID
+    number and sensitive notes, so it is recorded like a reveal.
     """
     SensitiveAccess.objects.create(
         client=client, user=user, field=SensitiveAccess.Field.EXPORT, ip_address=ip_address
     )
     kyc = kyc_load(client=client)
     profile = _row(client)
-    profile["id_number"] = client.get_id_number()
-    profile["tags"] = [tag.name for tag in client.tags.all()]
-    return {
-        "exported_at": timezone.now().isoformat(),
-        "client": profile,
-        "people": [_row(p) for p in kyc.people],
-        "relationships": [_row(link) for link in kyc.links],
-        "enterprises": [_row(e) for e in kyc.enterprises],
-        "assets": [_row(a) for a in kyc.assets],
-        "liabilities": [_row(li) for li in kyc.liabilities],
-        "income_sources": [_row(i) for i in kyc.income_sources],
-        "household": _row(kyc.household),
-        "allocations": [_row(a) for a in kyc.allocations],
-        "existing_policies": [
-            {**_row(p), "beneficiaries": [_row(b) for b in p.beneficiaries.all()]}
-            for p in kyc.policies
+    profile[_("ID number")] = client.get_id_number()
+    profile[field_label(Client._meta.get_field("tags"))] = "、".join(
+        tag.name for tag in client.tags.all()
+    )
+
+    def section(model: type[models.Model], rows: Iterable[models.Model]) -> ExportSection:
+        return ExportSection(str(model._meta.verbose_name_plural), [_row(r) for r in rows])
+
+    return ClientExport(
+        exported_at=timezone.now(),
+        sections=[
+            ExportSection(str(Client._meta.verbose_name), [profile], single=True),
+            section(Person, kyc.people),
+            section(PersonLink, kyc.links),
+            section(Enterprise, kyc.enterprises),
+            section(Asset, kyc.assets),
+            section(Liability, kyc.liabilities),
+            section(IncomeSource, kyc.income_sources),
+            ExportSection(str(Household._meta.verbose_name), [_row(kyc.household)], single=True),
+            section(Allocation, kyc.allocations),
+            section(ExistingPolicy, kyc.policies),
+            section(PolicyBeneficiary, [b for p in kyc.policies for b in p.beneficiaries.all()]),
+            section(SensitiveConsent, kyc.consents),
+            section(SensitiveAccess, client.sensitive_accesses.select_related("user")),
         ],
-        "consents": [_row(c) for c in kyc.consents],
-        "sensitive_accesses": [_row(a) for a in client.sensitive_accesses.select_related("user")],
-    }
+    )
 
 
 @transaction.atomic
@@ -246,3 +287,97 @@ def client_erase(*, client: Client, user: User, reason: str) -> ClientErasure:
         reason=reason,
         rows_deleted=sum(per_model.values()) + history_count,
     )
+
+
+# Merging duplicate clients (clients.events.clients_merging) ----------------------------
+
+MERGE_MOVES: tuple[tuple[type[models.Model], str], ...] = (
+    (PersonLink, "relationships"),
+    (Enterprise, "enterprises"),
+    (Asset, "assets"),
+    (Liability, "liabilities"),
+    (IncomeSource, "income sources"),
+    (Allocation, "allocations"),
+    (ExistingPolicy, "existing policies"),
+    (PolicyBeneficiary, "policy beneficiaries"),
+    (SensitiveConsent, "consents"),
+)
+
+
+def on_client_merging(*, survivor: Client, merged: Client, **_kwargs: Any) -> dict[str, int]:
+    """Move the merged client's map into the survivor's.
+
+    1. Every person but the merged client themself moves, with every row of the map.
+    2. The merged client as a person of their map is the survivor's "self": what
+       points to them (links, assets, policies, proposals of cases: every relation
+       to Person, whatever app declares it) points to the survivor's self instead,
+       which takes the facts it lacks, and the merged one is deleted. A survivor
+       without a map of their own takes the merged self as it is.
+    3. The household figures fill the survivor's empty ones.
+    """
+    moved: dict[str, int] = {}
+    merged_self = Person.objects.filter(client=merged, relationship=Relationship.SELF).first()
+    survivor_self = Person.objects.filter(client=survivor, relationship=Relationship.SELF).first()
+    others = Person.objects.filter(client=merged).exclude(relationship=Relationship.SELF)
+    moved["people"] = others.update(client=survivor)
+    for model, label in MERGE_MOVES:
+        moved[label] = model._default_manager.filter(client=merged).update(client=survivor)
+    if merged_self is not None and survivor_self is None:
+        Person.objects.filter(pk=merged_self.pk).update(client=survivor)
+    elif merged_self is not None and survivor_self is not None:
+        _person_replace(old=merged_self, new=survivor_self)
+    moved["household figures"] = _household_merge(survivor=survivor, merged=merged)
+    completeness_store(client=survivor)
+    changed: list[type[models.Model]] = [Person, *(model for model, _label in MERGE_MOVES)]
+    for model in changed:
+        kyc_events.rows_changed(client_id=survivor.pk, model=model)
+    return moved
+
+
+def _person_replace(*, old: Person, new: Person) -> None:
+    """Point everything that refers to `old` at `new`, fill `new`'s gaps, delete `old`."""
+    # Hidden relations too: the proposals' people are declared with related_name="+".
+    for relation in Person._meta.get_fields(include_hidden=True):
+        if not (relation.auto_created and not relation.concrete and relation.one_to_many):
+            continue
+        field = relation.field.name  # type: ignore[union-attr]
+        relation.related_model._base_manager.filter(**{field: old}).update(**{field: new})  # type: ignore[union-attr]
+    gaps = [
+        field.name
+        for field in Person._meta.concrete_fields
+        if field.editable
+        and not field.primary_key
+        and field.name not in ("client", "relationship")
+        and getattr(new, field.attname) in (None, "")
+        and getattr(old, field.attname) not in (None, "")
+    ]
+    for name in gaps:
+        setattr(new, name, getattr(old, name))
+    if gaps:
+        row_save(instance=new, fields=gaps)
+    old.delete()
+
+
+def _household_merge(*, survivor: Client, merged: Client) -> int:
+    old = Household.objects.filter(client=merged).first()
+    if old is None:
+        return 0
+    current = Household.objects.filter(client=survivor).first()
+    if current is None:
+        Household.objects.filter(pk=old.pk).update(client=survivor)
+        return 1
+    gaps = [
+        field.name
+        for field in Household._meta.concrete_fields
+        if field.editable
+        and not field.primary_key
+        and field.name != "client"
+        and getattr(current, field.attname) in (None, "", False)
+        and getattr(old, field.attname) not in (None, "", False)
+    ]
+    for name in gaps:
+        setattr(current, name, getattr(old, name))
+    if gaps:
+        row_save(instance=current, fields=gaps)
+    old.delete()
+    return 1

@@ -326,17 +326,17 @@ def client_history(request: AuthenticatedRequest, client_id: int) -> HttpRespons
 def client_export(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
     """Everything about the client: JSON with ?format=json, else a printable page."""
     client = client_get_for_user(user=request.user, client_id=client_id)
-    data = kyc_services.client_export(
+    export = kyc_services.client_export(
         client=client, user=request.user, ip_address=client_ip(request)
     )
     if request.GET.get("format") == "json":
         response = HttpResponse(
-            json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+            json.dumps(export.as_dict(), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
             content_type="application/json; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="client-{client.pk}.json"'
         return response
-    return render(request, "kyc/export.html", {"client": client, "data": data})
+    return render(request, "kyc/export.html", {"client": client, "export": export})
 
 
 @login_required

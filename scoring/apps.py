@@ -7,7 +7,8 @@ class ScoringConfig(AppConfig):
     verbose_name = _("Client value scoring")
 
     def ready(self) -> None:
-        from scoring import panels, receivers
+        from scoring import listing, panels, receivers
 
+        listing.register()
         panels.register()
         receivers.connect()

@@ -5,11 +5,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from advisor_crm.versioning import VersionedForm
 from scoring.conditions import ConditionError, parse, to_text
 from scoring.models import Rule
 
 
-class RuleForm(forms.Form):
+class RuleForm(VersionedForm, forms.Form):
+    """A rule of a draft version; an edit carries the rule's version."""
+
     label = forms.CharField(label=_("label"), max_length=100)
     condition = forms.CharField(
         label=_("condition"),
@@ -27,7 +30,12 @@ class RuleForm(forms.Form):
                 "points": rule.points,
                 "enabled": rule.enabled,
             }
+        self.rule = rule
         super().__init__(*args, **kwargs)
+
+    @property
+    def is_edit(self) -> bool:
+        return self.rule is not None
 
     def clean_condition(self) -> dict[str, Any]:
         text = self.cleaned_data["condition"]
@@ -42,8 +50,12 @@ class RuleForm(forms.Form):
             raise forms.ValidationError(f"{error.message}{where}") from error
 
 
-class TiersForm(forms.Form):
-    """Tier rows as label/minimum pairs; blank rows are ignored."""
+class TiersForm(VersionedForm, forms.Form):
+    """Tier rows as label/minimum pairs; blank rows are ignored.
+
+    The form carries the version of the tiers it was opened with (the stored tiers
+    are its initial values), so it must be built with them on a save too.
+    """
 
     ROWS = 6
 
@@ -99,3 +111,9 @@ class ReviewForm(forms.Form):
         required=False,
         max_length=2000,
     )
+
+
+class NoteReplyForm(forms.Form):
+    """The advisor's answer to a lead's P100 note; blank acknowledges without a word."""
+
+    reply = forms.CharField(label=_("your reply"), required=False, max_length=200)

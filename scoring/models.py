@@ -151,6 +151,13 @@ class ClientScore(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["owner", "-score", "client"], name="clientscore_owner_score"),
+            # The client list sorted by score (clients.listing, registered by
+            # scoring/listing.py) walks these: every client the user sees for an admin,
+            # one tier's for the tier filter. The tier changes only with the score (or
+            # when a publish renames tiers, which rewrites every row anyway), so this
+            # index costs rescoring no HOT update that the score index did not already.
+            models.Index(fields=["-score", "client"], name="clientscore_score"),
+            models.Index(fields=["tier", "-score", "client"], name="clientscore_tier_score"),
             # The few rows that count referrals or policies: rescoring reads them to find
             # aggregates gone stale without reading every row. Rescoring leaves these
             # columns alone, so the index does not stop its updates from being HOT.
@@ -203,6 +210,10 @@ class P100Note(models.Model):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
     flagged = models.BooleanField(_("flagged"), default=False)
     comment = models.CharField(_("comment"), max_length=200, blank=True)
+    # The advisor's answer: the review is a conversation, not a verdict handed down.
+    # Acknowledging with an empty reply is allowed ("seen, will do").
+    reply = models.CharField(_("reply"), max_length=200, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
 
     class Meta:
         constraints = [

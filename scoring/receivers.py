@@ -31,9 +31,24 @@ def _on_policies_changed(*, client_id: int, **_kwargs: Any) -> None:
 
 
 def connect() -> None:
+    clients_events.clients_merging.connect(_on_clients_merging, dispatch_uid="scoring.merge")
     clients_events.client_facts_changed.connect(
         _on_facts_changed, dispatch_uid="scoring.facts_changed"
     )
     kyc_events.kyc_rows_changed.connect(
         _on_policies_changed, sender=ExistingPolicy, dispatch_uid="scoring.policies_changed"
     )
+
+
+def _on_clients_merging(*, survivor: Any, merged: Any, **_kwargs: Any) -> dict[str, int]:
+    """A merged client's score goes (the survivor is rescored after the merge); its
+    score history and the lead's notes on it move to the survivor, unless a review
+    already has a note on the survivor (that note stays, the duplicate's goes)."""
+    from scoring.models import ClientScore, P100Note, ScoreHistory
+
+    ClientScore.objects.filter(client=merged).delete()
+    history = ScoreHistory.objects.filter(client=merged).update(client=survivor)
+    reviewed = P100Note.objects.filter(client=survivor).values("review")
+    P100Note.objects.filter(client=merged, review__in=reviewed).delete()
+    notes = P100Note.objects.filter(client=merged).update(client=survivor)
+    return {"score history": history, "P100 notes": notes}

@@ -152,6 +152,10 @@ class P100Row(TypedDict):
     entered: bool
     flagged: bool
     comment: str
+    # The note of the last review on this client, and the advisor's answer to it.
+    note_id: int | None
+    reply: str
+    acknowledged_at: str
 
 
 def p100_rows(
@@ -203,6 +207,9 @@ def p100_rows(
                 entered=entry.client_id in entered_ids,
                 flagged=bool(note and note.flagged),
                 comment=note.comment if note else "",
+                note_id=note.pk if note else None,
+                reply=note.reply if note else "",
+                acknowledged_at=_local_minute(note.acknowledged_at) if note else "",
             )
         )
     return rows
@@ -229,6 +236,63 @@ def advisor_for_reviewer(*, reviewer: User, advisor_id: int) -> User:
 
 def last_review(*, advisor: User) -> P100Review | None:
     return P100Review.objects.filter(advisor=advisor).select_related("reviewer").first()
+
+
+def review_notes(review: P100Review | None) -> dict[int, P100Note]:
+    """The notes of a review by client id (none without a review)."""
+    return {n.client_id: n for n in review.notes.all()} if review else {}
+
+
+def _local_minute(moment: dt.datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+class NoteCells(TypedDict):
+    """A note as scoring/p100_note.html prints it (the same keys as in a P100Row)."""
+
+    note_id: int
+    flagged: bool
+    comment: str
+    reply: str
+    acknowledged_at: str
+    reviewer: str
+    reviewed_at: str
+
+
+def note_cells(note: P100Note) -> NoteCells:
+    return NoteCells(
+        note_id=note.pk,
+        flagged=note.flagged,
+        comment=note.comment,
+        reply=note.reply,
+        acknowledged_at=_local_minute(note.acknowledged_at),
+        reviewer=str(note.review.reviewer),
+        reviewed_at=_local_minute(note.review.created_at),
+    )
+
+
+def client_note(*, client: Client) -> P100Note | None:
+    """The note on a client in the last review of the P100 of the client's owner.
+
+    Only the current owner's last review counts: a note from before the client moved
+    to another advisor, or one a later review dropped, no longer asks anything of
+    anyone. The caller has already checked that the user may see the client.
+    """
+    last = P100Review.objects.filter(advisor_id=client.owner_id).order_by("-created_at", "-id")
+    return (
+        P100Note.objects.filter(client=client, review=Subquery(last.values("pk")[:1]))
+        .select_related("review__reviewer")
+        .first()
+    )
+
+
+def note_for_advisor(*, user: User, note_id: int) -> P100Note:
+    """A note the user may answer, or 404: one on their own client, in a review of their list.
+
+    Leads and admins write notes; only the advisor whose list was reviewed answers them.
+    """
+    notes = P100Note.objects.filter(review__advisor=user, client__owner=user)
+    return get_object_or_404(notes.select_related("review__reviewer", "client"), pk=note_id)
 
 
 @dataclass

@@ -597,12 +597,38 @@ def p100_review_create(
     snapshot: list[int],
     notes: dict[int, tuple[bool, str]],
 ) -> P100Review:
+    """Sign off an advisor's P100 with a note per client (flag and comment).
+
+    A note the lead leaves as it was in the previous review keeps the advisor's reply
+    and acknowledgement: signing off again must not ask the advisor to answer the same
+    note twice. A changed note starts unanswered.
+    """
+    previous = P100Review.objects.filter(advisor=advisor).order_by("-created_at", "-id").first()
+    answered = {
+        n.client_id: n
+        for n in (
+            previous.notes.exclude(acknowledged_at=None) if previous else P100Note.objects.none()
+        )
+    }
     review = P100Review.objects.create(
         advisor=advisor, reviewer=reviewer, comment=comment, snapshot=snapshot
     )
-    P100Note.objects.bulk_create(
-        P100Note(review=review, client_id=client_id, flagged=flagged, comment=text)
-        for client_id, (flagged, text) in notes.items()
-        if flagged or text
-    )
+    new_notes = []
+    for client_id, (flagged, text) in notes.items():
+        if not (flagged or text):
+            continue
+        note = P100Note(review=review, client_id=client_id, flagged=flagged, comment=text)
+        earlier = answered.get(client_id)
+        if earlier and (earlier.flagged, earlier.comment) == (flagged, text):
+            note.reply, note.acknowledged_at = earlier.reply, earlier.acknowledged_at
+        new_notes.append(note)
+    P100Note.objects.bulk_create(new_notes)
     return review
+
+
+def p100_note_acknowledge(*, note: P100Note, reply: str) -> P100Note:
+    """The advisor acknowledges a lead's note, with an optional reply (again to change it)."""
+    note.reply = reply.strip()
+    note.full_clean(exclude=["review", "client"])
+    note.acknowledged_at = timezone.now()
+    return row_save(instance=note, fields=["reply", "acknowledged_at"])

@@ -35,4 +35,5 @@ urlpatterns = [
     path("p100/", views.p100, name="p100"),
     path("p100/advisors/<int:advisor_id>/", views.p100_review, name="p100_review"),
     path("p100/advisors/<int:advisor_id>/export.<str:fmt>", views.p100_export, name="p100_export"),
+    path("p100/notes/<int:note_id>/reply/", views.p100_note_reply, name="p100_note_reply"),
 ]

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -20,20 +21,30 @@ from advisor_crm.http import AuthenticatedRequest, admin_required
 from scoring import selectors, services
 from scoring.conditions import ConditionError, parse
 from scoring.fields import FIELDS
-from scoring.forms import ReviewForm, RuleForm, TiersForm
-from scoring.models import ClientScore, RescoreJob, Rule, RuleSetVersion, VersionStatus
+from scoring.forms import NoteReplyForm, ReviewForm, RuleForm, TiersForm
+from scoring.models import (
+    ClientScore,
+    P100Review,
+    RescoreJob,
+    Rule,
+    RuleSetVersion,
+    VersionStatus,
+)
 
 
 def _draft(version_id: int) -> RuleSetVersion:
     return get_object_or_404(RuleSetVersion, pk=version_id, status=VersionStatus.DRAFT)
 
 
+def _tiers(version: RuleSetVersion) -> list[tuple[str, int]]:
+    return [(t.label, t.min_score) for t in version.tiers.all()]
+
+
 def _editor(request: AuthenticatedRequest, version: RuleSetVersion, **extra: Any) -> HttpResponse:
-    tiers = [(t.label, t.min_score) for t in version.tiers.all()]
     context = {
         "version": version,
         "rules": list(version.rules.all()),
-        "tiers_form": extra.pop("tiers_form", TiersForm(tiers=tiers)),
+        "tiers_form": extra.pop("tiers_form", TiersForm(tiers=_tiers(version))),
         "fields": FIELDS.values(),
         "problems": services.version_problems(version),
         **extra,
@@ -131,7 +142,7 @@ def rule_delete(request: AuthenticatedRequest, version_id: int, rule_id: int) ->
 @require_POST
 def tiers(request: AuthenticatedRequest, version_id: int) -> HttpResponse:
     version = _draft(version_id)
-    form = TiersForm(request.POST)
+    form = TiersForm(request.POST, tiers=_tiers(version))
     if form.is_valid():
         services.tiers_set(version=version, tiers=form.cleaned_data["tiers"])
         return _editor(request, version, tiers_saved=True)
@@ -184,12 +195,40 @@ def p100(request: AuthenticatedRequest) -> HttpResponse:
         return render(
             request, "scoring/p100_team.html", {"rows": selectors.team_overview(lead=user)}
         )
-    rows = selectors.p100_rows(selectors.p100_entries(advisor=user))
-    return render(
-        request,
-        "scoring/p100.html",
-        {"advisor": user, "rows": rows, "review": selectors.last_review(advisor=user)},
+    review = selectors.last_review(advisor=user)
+    rows = selectors.p100_rows(
+        selectors.p100_entries(advisor=user), notes=selectors.review_notes(review)
     )
+    unanswered = sum(1 for row in rows if row["note_id"] and not row["acknowledged_at"])
+    context = {"advisor": user, "rows": rows, "review": review, "unanswered": unanswered}
+    return render(request, "scoring/p100.html", context)
+
+
+@login_required
+@require_POST
+def p100_note_reply(request: AuthenticatedRequest, note_id: int) -> HttpResponse:
+    """The advisor acknowledges a lead's note on one of their clients, with a reply."""
+    note = selectors.note_for_advisor(user=request.user, note_id=note_id)
+    form = NoteReplyForm(request.POST)
+    back = "client" if request.POST.get("back") == "client" else "p100"
+    if form.is_valid():
+        note = services.p100_note_acknowledge(note=note, reply=form.cleaned_data["reply"])
+    elif not request.htmx:
+        return HttpResponseBadRequest(" ".join(str(e) for e in form.errors.get("reply", [])))
+    if request.htmx:
+        context = {
+            "r": selectors.note_cells(note),
+            "can_reply": True,
+            "back": back,
+            "reply_form": None if form.is_valid() else form,
+        }
+        return render(request, "scoring/p100_note.html", context)
+    url = (
+        reverse("clients:detail", args=[note.client_id])
+        if back == "client"
+        else reverse("scoring:p100")
+    )
+    return HttpResponse(status=303, headers={"Location": url})
 
 
 @login_required
@@ -240,25 +279,55 @@ EXPORT_HEADER = (
     gettext_lazy("Rank"), gettext_lazy("Name"), gettext_lazy("Tier"), gettext_lazy("Score"),
     gettext_lazy("Age"), gettext_lazy("Annual income"), gettext_lazy("Industry"),
     gettext_lazy("CVM stage"), gettext_lazy("Last contact"), gettext_lazy("Next action"),
+    # The last review's note on the client, who wrote it when, and the advisor's answer.
+    gettext_lazy("Flagged"), gettext_lazy("Lead's comment"), gettext_lazy("Reviewed by"),
+    gettext_lazy("Reviewed at"), gettext_lazy("Advisor's reply"), gettext_lazy("Acknowledged at"),
 )  # fmt: skip
 
 
-def _export_rows(scores: list[ClientScore]) -> list[list[Any]]:
-    return [
-        [
-            rank,
-            s.client.name,
-            s.tier,
-            s.score,
-            s.client.age,
-            s.client.annual_income,
-            s.client.get_industry_display(),
-            s.client.get_cvm_stage_display(),
-            s.client.last_contact_at,
-            s.client.next_action,
-        ]
-        for rank, s in enumerate(scores, start=1)
-    ]
+def _local(moment: dt.datetime | None) -> dt.datetime | None:
+    # Spreadsheets hold no time zones: write the local time, to the minute, as shown.
+    if moment is None:
+        return None
+    return timezone.localtime(moment).replace(second=0, microsecond=0, tzinfo=None)
+
+
+def _export_rows(scores: list[ClientScore], review: P100Review | None) -> list[list[Any]]:
+    notes = selectors.review_notes(review)
+    rows = []
+    for rank, s in enumerate(scores, start=1):
+        note = notes.get(s.client_id)
+        noted: list[Any] = [None] * 6
+        if note is not None and review is not None:
+            noted = [
+                gettext("Yes") if note.flagged else gettext("No"),
+                note.comment,
+                str(review.reviewer),
+                _local(review.created_at),
+                note.reply,
+                _local(note.acknowledged_at),
+            ]
+        rows.append(
+            [
+                rank,
+                s.client.name,
+                s.tier,
+                s.score,
+                s.client.age,
+                s.client.annual_income,
+                s.client.get_industry_display(),
+                s.client.get_cvm_stage_display(),
+                s.client.last_contact_at,
+                s.client.next_action,
+                *noted,
+            ]
+        )
+    return rows
+
+
+def _csv_cell(value: Any) -> Any:
+    # csv writes a datetime as str() does, with seconds; show what the pages show.
+    return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, dt.datetime) else value
 
 
 @login_required
@@ -271,6 +340,7 @@ def p100_export(request: AuthenticatedRequest, advisor_id: int, fmt: str) -> Htt
         # An advisor oversees only themselves, so anyone else's list is a 404 for them.
         advisor = selectors.advisor_for_reviewer(reviewer=request.user, advisor_id=advisor_id)
     clients = list(selectors.p100(advisor=advisor))
+    rows = _export_rows(clients, selectors.last_review(advisor=advisor))
     header = [str(h) for h in EXPORT_HEADER]
     filename = f"p100-{advisor.username}-{timezone.localdate():%Y%m%d}"
     if fmt == "csv":
@@ -278,7 +348,7 @@ def p100_export(request: AuthenticatedRequest, advisor_id: int, fmt: str) -> Htt
         buffer.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
         writer = csv.writer(buffer)
         writer.writerow(header)
-        writer.writerows(_export_rows(clients))
+        writer.writerows([_csv_cell(cell) for cell in row] for row in rows)
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     elif fmt == "xlsx":
         from openpyxl import Workbook
@@ -288,7 +358,7 @@ def p100_export(request: AuthenticatedRequest, advisor_id: int, fmt: str) -> Htt
         assert sheet is not None
         sheet.title = "P100"
         sheet.append(header)
-        for row in _export_rows(clients):
+        for row in rows:
             sheet.append(row)
         out = io.BytesIO()
         book.save(out)

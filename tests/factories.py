@@ -411,7 +411,8 @@ def kyc_new_data(*, key: str, client: Client) -> dict[str, str]:
         return {
             "relationship": "child", "name": "赵小满", "gender": "female",
             "birth_date": "2016-03-08", "age": "", "residence": "domestic",
-            "nationality": "domestic", "marital_status": "single", "occupation": "学生",
+            "nationality": "domestic", "marital_status": "single", "divorced_on": "",
+            "occupation": "学生",
             "annual_income": "", "cares_about": "on", "health_notes": "", "notes": "",
             "parent_in_map": "",
         }  # fmt: skip
@@ -440,8 +441,9 @@ def kyc_new_data(*, key: str, client: Client) -> dict[str, str]:
         child = make_person(client=client, relationship="child", name="小女儿")
         return {
             "person": str(child.pk), "purpose": "education", "share_percent": "",
-            "annual_amount": "10万", "start_year": "2040", "end_year": "2044",
-            "condition": "读大学时", "keep_control": "on", "notes": "",
+            "annual_amount": "10万", "lump_sum": "", "start_year": "2040", "end_year": "2044",
+            "condition": "读大学时", "received_as": "direct", "trust_name": "",
+            "source_asset": "", "keep_control": "on", "notes": "",
         }  # fmt: skip
     if key == "policies":
         return {
@@ -464,6 +466,11 @@ def form_data(form: forms.BaseForm) -> dict[str, str]:
         else:
             data[bound.html_name] = "" if value is None else str(value)
     return data
+
+
+def version_field(form: forms.BaseForm) -> dict[str, str]:
+    """The row's version an edit form, rendered now, posts (advisor_crm.versioning)."""
+    return {"row_version": str(form["row_version"].value())}
 
 
 def kyc_edit_data(*, key: str, item: Model, **changes: str) -> dict[str, str]:

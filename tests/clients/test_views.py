@@ -16,9 +16,10 @@ from pytest_django import Settings
 
 from advisor_crm.accounts.models import User
 from clients import services
+from clients.forms import ClientForm
 from clients.models import Client, SensitiveAccess
 from tests.conftest import Cast, logged_in
-from tests.factories import make_client, valid_id_number
+from tests.factories import make_client, valid_id_number, version_field
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
@@ -121,6 +122,7 @@ def edit_data(client: Client, **changes: Any) -> dict[str, Any]:
         notes=client.notes,
         owner=client.owner_id,
     )
+    data.update(version_field(ClientForm(instance=client, user=client.owner)))
     data.update(changes)
     return data
 
@@ -232,6 +234,8 @@ ALL_URLS = [
     ("archive", True, "post"),
     ("restore", True, "post"),
     ("reveal_id", True, "post"),
+    ("merge", True, "get"),
+    ("merge", True, "post"),
 ]
 
 
@@ -256,12 +260,12 @@ def test_it_sends_anonymous_users_to_login(
     assert not SensitiveAccess.objects.exists()
 
 
-@pytest.mark.parametrize("url_name", ["detail", "edit", "archive", "restore", "reveal_id"])
+@pytest.mark.parametrize("url_name", ["detail", "edit", "archive", "restore", "reveal_id", "merge"])
 def test_it_answers_404_for_an_unknown_id(cast: Cast, url_name: str) -> None:
     url = reverse(f"clients:{url_name}", args=[999_999_999])
     http = logged_in(cast.admin)
 
-    response = http.get(url) if url_name in {"detail", "edit"} else http.post(url)
+    response = http.get(url) if url_name in {"detail", "edit", "merge"} else http.post(url)
 
     assert response.status_code == 404
 
@@ -281,6 +285,8 @@ WRONG_METHODS = [
     ("archive", "delete"),
     ("restore", "get"),
     ("reveal_id", "get"),
+    ("merge", "put"),
+    ("merge", "delete"),
 ]
 
 

@@ -235,12 +235,13 @@ def test_it_computes_the_pension_gap_of_a_woman(cast: Cast) -> None:
     values = {i.key: i.value for i in calculation.inputs}
     assert values == {
         "retirement_age": Decimal(55),
-        "life_expectancy": Decimal(81),
+        # The later of her life expectancy (81) and the longevity horizon (90).
+        "life_expectancy": Decimal(90),
         "annual_spending": Decimal(280_000),  # 0.7 × 400,000
         "annual_pension": Decimal(84_000),  # 60,000 + 24,000; not her father's
     }
-    # (81 − 55) × (280,000 − 84,000) = 26 × 196,000 = 5,096,000
-    _assert_money(calculation, "5096000.00")
+    # (90 − 55) × (280,000 − 84,000) = 35 × 196,000 = 6,860,000
+    _assert_money(calculation, "6860000.00")
 
     overridden = pension_gap(
         _facts(client), {"pension": {"retirement_age": "60", "life_expectancy": "90"}}
@@ -277,8 +278,8 @@ def test_it_takes_the_share_of_spending_in_retirement_an_admin_sets(cast: Cast) 
     calculation = pension_gap(_facts(client), {})
 
     assert calculation.input("annual_spending").value == Decimal(320_000)  # 0.8 × 400,000
-    # (81 − 55) × (320,000 − 84,000) = 26 × 236,000 = 6,136,000
-    _assert_money(calculation, "6136000.00")
+    # (90 − 55) × (320,000 − 84,000) = 35 × 236,000 = 8,260,000
+    _assert_money(calculation, "8260000.00")
 
 
 def test_it_starts_retirement_now_for_a_man_past_retirement_age(cast: Cast) -> None:
@@ -291,9 +292,9 @@ def test_it_starts_retirement_now_for_a_man_past_retirement_age(cast: Cast) -> N
     calculation = pension_gap(_facts(client), {})
 
     assert calculation.input("retirement_age").value == Decimal(65)
-    assert calculation.input("life_expectancy").value == Decimal(76)
-    # (76 − 65) × 0.7 × 300,000 = 11 × 210,000 = 2,310,000
-    _assert_money(calculation, "2310000.00")
+    assert calculation.input("life_expectancy").value == Decimal(90)
+    # (90 − 65) × 0.7 × 300,000 = 25 × 210,000 = 5,250,000
+    _assert_money(calculation, "5250000.00")
 
 
 def test_it_has_no_pension_gap_when_pensions_exceed_spending(cast: Cast) -> None:

@@ -17,6 +17,7 @@ from django.utils.html import escape
 from advisor_crm.accounts.models import User
 from clients.models import Client
 from kms import selectors, services
+from kms.forms import ParametersForm, ProposalItemForm
 from kms.models import (
     CaseStatus,
     CurrentSolution,
@@ -39,6 +40,7 @@ from tests.factories import (
     make_item,
     make_liability,
     make_person,
+    version_field,
 )
 
 if TYPE_CHECKING:
@@ -371,6 +373,7 @@ def test_it_answers_404_for_a_finding_or_item_of_another_case(cast: Cast, home: 
 def _parameters_data(**changes: str) -> dict[str, str]:
     """The parameters form as posted unchanged (every default), plus the changes."""
     data = {spec.key: f"{spec.default.normalize():f}" for spec in SPECS}
+    data.update(version_field(ParametersForm()))
     data.update(changes)
     return data
 
@@ -858,9 +861,13 @@ def _item_data(
     beneficiaries: Iterable[tuple[Person, int, str]] = (),
     answers: Iterable[Finding] = (),
     existing: Iterable[ProposalBeneficiary] = (),
+    item: ProposalItem | None = None,
     **changes: Any,
 ) -> dict[str, Any]:
-    """The proposal item form as the browser posts it; existing beneficiaries come first."""
+    """The proposal item form as the browser posts it; existing beneficiaries come first.
+
+    An edit (of `item`) posts the version of the item as its form shows it now.
+    """
     data: dict[str, Any] = {
         "product_type": "whole_life", "insurer": "示例人寿", "product_name": "高杠杆终身寿险",
         "policyholder": str(holder.pk), "insured": str(insured.pk), "second_policyholder": "",
@@ -884,6 +891,8 @@ def _item_data(
         if index < len(stored):
             data[f"ben-{index}-id"] = str(stored[index].pk)
             data[f"ben-{index}-item"] = str(stored[index].item_id)
+    if item is not None:
+        data.update(version_field(ProposalItemForm(instance=item, case=item.case)))
     data.update(changes)
     return data
 
@@ -995,7 +1004,14 @@ def test_it_edits_an_item_and_shows_its_rule_messages(cast: Cast, home: Home) ->
     existing = list(item.beneficiaries.all())
 
     response = http.post(
-        url, _item_data(holder=home.me, insured=home.me, existing=existing, annual_premium="20万")
+        url,
+        _item_data(
+            holder=home.me,
+            insured=home.me,
+            existing=existing,
+            item=item,
+            annual_premium="20万",
+        ),
     )
 
     assert response.status_code == 200
@@ -1012,7 +1028,12 @@ def test_it_edits_an_item_and_shows_its_rule_messages(cast: Cast, home: Home) ->
     response = http.post(
         url,
         _item_data(
-            holder=home.me, insured=home.me, existing=existing, product_name="改名", done="1"
+            holder=home.me,
+            insured=home.me,
+            existing=existing,
+            item=item,
+            product_name="改名",
+            done="1",
         ),
     )
 

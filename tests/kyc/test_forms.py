@@ -567,7 +567,7 @@ def test_it_refuses_an_allocation_without_share_or_amount(cast: Cast) -> None:
     response = _add(cast, "allocations", data)
 
     assert _field_errors(response, "annual_amount") == [
-        "Give a share of the wealth or an amount per year."
+        "Give a share of the wealth, an amount per year or a lump sum."
     ]
     assert not Allocation.objects.exists()
 

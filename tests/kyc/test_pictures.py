@@ -162,6 +162,7 @@ def test_it_draws_the_seeded_demo_households(settings: Settings) -> None:
         tree = pictures.family_tree(kyc)
         _assert_no_overlap(tree)
         _assert_inside(tree)
+        _assert_lines_clear(tree)
         nodes = _nodes(tree)
         for child, parents in kinship.parents_within_map(kyc).items():
             for parent in parents:
@@ -191,6 +192,15 @@ def _assert_inside(tree: pictures.FamilyTree) -> None:
         assert node.x + node.half <= tree.width
         assert node.y - node.half >= 0
         assert node.y + node.half <= tree.height
+
+
+def _assert_lines_clear(tree: pictures.FamilyTree) -> None:
+    """No line of the tree runs through anyone's name or relationship label."""
+    assert tree.lines
+    for line in tree.lines:
+        for node in [*tree.nodes, *tree.stakeholders]:
+            for box in node.label_boxes:
+                assert not line.crosses(box), (line, node.person.name, box)
 
 
 def test_it_lays_out_the_generations_in_rows_without_overlap(family: Family) -> None:
@@ -287,6 +297,47 @@ def test_it_keeps_a_wide_four_generation_family_apart(cast: Cast) -> None:
         assert nodes[grandchild.pk].y > nodes[child.pk].y
         descent = next(d for d in tree.descents if nodes[grandchild.pk] in d.children)
         assert descent.from_x == nodes[child.pk].x
+    _assert_lines_clear(tree)
+
+
+def test_it_routes_lines_around_names(family: Family) -> None:
+    _assert_lines_clear(pictures.family_tree(kyc_load(client=family.client)))
+
+
+def test_it_routes_the_lines_of_a_blended_family_around_names(cast: Cast) -> None:
+    """Two ex-wives with a child each, a child whose other parent is not recorded, and
+    long names: every trunk, bar and drop misses every label."""
+    client = cast.advisor_client
+    me = make_person(client=client, relationship="self", gender="male", name="Alexander Zhao")
+    wife = make_person(client=client, relationship="spouse", name="李静")
+    first = make_person(client=client, relationship="ex_spouse", name="Catherine Wong-Lee")
+    second = make_person(client=client, relationship="ex_spouse", name="周敏")
+    for parents, name in (
+        ((me, first), "赵大儿子"),
+        ((me, second), "Zhao Junior Second"),
+        ((me, wife), "赵小宝"),
+        ((me,), "赵私生女"),
+    ):
+        child = make_person(client=client, relationship="child", name=name)
+        for parent in parents:
+            make_link(from_person=parent, to_person=child)
+    grandchild = make_person(client=client, relationship="grandchild", name="赵孙")
+    make_link(from_person=child, to_person=grandchild)
+
+    tree = pictures.family_tree(kyc_load(client=client))
+
+    nodes = _nodes(tree)
+    _assert_no_overlap(tree)
+    _assert_lines_clear(tree)
+    # The one-parent lines start below that parent's labels.
+    lone = next(d for d in tree.descents if nodes[grandchild.pk] in d.children)
+    assert lone.from_y >= max(b.bottom for b in nodes[child.pk].label_boxes)
+    # The trunk to the first marriage's son still leaves that marriage line.
+    son = next(n for n in tree.nodes if n.person.name == "赵大儿子")
+    trunk = next(d for d in tree.descents if son in d.children).lines[0]
+    low, high = sorted((nodes[me.pk].x, nodes[first.pk].x))
+    assert low < trunk.x1 < high
+    assert trunk.y1 == nodes[me.pk].y
 
 
 def test_it_draws_nobody_for_an_empty_household(cast: Cast) -> None:

@@ -12,8 +12,10 @@ import pytest
 from auditlog.models import LogEntry
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 
 from clients.models import Client, SensitiveAccess
+from clients.money import format_both
 from kyc.models import (
     Allocation,
     Asset,
@@ -268,38 +270,47 @@ def test_it_exports_everything_as_json(cast: Cast, full_client: Family) -> None:
 
     response = logged_in(cast.advisor).get(url, {"format": "json"})
 
+    # The download is for the person it is about: labels, names and amounts as the
+    # pages show them (in Chinese, the default language), times in Beijing time.
     data = json.loads(response.content)
-    assert data["client"]["name"] == client.name
-    assert data["client"]["phone"] == client.phone
-    assert data["client"]["id_number"] == ID_NUMBER
-    assert {p["name"] for p in data["people"]} == {p.name for p in full_client.people.values()}
-    mother = next(p for p in data["people"] if p["name"] == "钱秀英")
-    assert mother["health_notes"] == HEALTH
-    assert [
-        (r["from_person"]["label"], r["kind"], r["to_person"]["label"])
-        for r in data["relationships"]
-    ] == [("周敏", "parent_of", "赵一诺")]
-    assert [e["name"] for e in data["enterprises"]] == ["立新软件有限公司"]
-    assert len(data["assets"]) == 20
-    assert ACCOUNT in [a["account_details"] for a in data["assets"]]
-    assert sorted(Decimal(a["value"]) for a in data["assets"]) == sorted(
-        a.value for a in full_client.assets
-    )
-    assert len(data["liabilities"]) == 3
-    assert [i["annual_amount"] for i in data["income_sources"]] == ["1500000.00"]
-    assert data["household"]["annual_spending"] == "600000.00"
-    assert len(data["allocations"]) == 4
-    assert {a["person"]["label"] for a in data["allocations"]} == {
-        "赵子涵", "赵子轩", "赵一诺", "钱秀英",
-    }  # fmt: skip
-    [policy] = data["existing_policies"]
-    assert policy["insurer"] == "泰康人寿"
-    assert [(b["person"]["label"], b["share_percent"]) for b in policy["beneficiaries"]] == [
-        ("赵子涵", "100.00")
+    assert data["导出时间"].endswith("+08:00")
+    assert data["客户"]["姓名"] == client.name
+    assert data["客户"]["手机号"] == client.phone
+    assert data["客户"]["身份证号"] == ID_NUMBER
+    people = data["人员"]
+    assert {p["姓名"] for p in people} == {p.name for p in full_client.people.values()}
+    mother = next(p for p in people if p["姓名"] == "钱秀英")
+    assert mother["健康备注"] == HEALTH
+    assert [(r["人员"], r["关系"], r["另一人"]) for r in data["人员关系"]] == [
+        ("周敏", "是……的父/母", "赵一诺")
     ]
-    assert [c["notes"] for c in data["consents"]] == ["书面签字"]
+    assert [e["企业名称"] for e in data["企业"]] == ["立新软件有限公司"]
+    assert len(data["资产"]) == 20
+    assert ACCOUNT in [a["账户信息"] for a in data["资产"]]
+    with translation.override("zh-hans"):
+        assert sorted(a["价值（元）"] for a in data["资产"]) == sorted(
+            format_both(a.value) for a in full_client.assets
+        )
+    assert len(data["负债"]) == 3
+    assert [i["每年（元）"] for i in data["收入来源"]] == ["150万元（1,500,000元）"]
+    assert data["家庭"]["家庭年支出（元）"] == "60万元（600,000元）"
+    assert len(data["资金安排"]) == 4
+    assert {a["受益人"] for a in data["资金安排"]} == {"赵子涵", "赵子轩", "赵一诺", "钱秀英"}
+    [policy] = data["已有保单"]
+    assert policy["保险公司"] == "泰康人寿"
+    assert [(b["已有保单"], b["受益人"], b["份额（%）"]) for b in data["受益人"]] == [
+        (f"泰康人寿 {policy['产品']}".strip(), "赵子涵", "100%")
+    ]
+    assert [c["同意方式"] for c in data["敏感个人信息同意"]] == ["书面签字"]
     # The export itself is recorded, and is part of the next export.
-    assert [a["field"] for a in data["sensitive_accesses"]] == ["export"]
+    assert [a["查看内容"] for a in data["敏感字段查看记录"]] == ["完整数据导出"]
+    rows = [r for v in data.values() if isinstance(v, list | dict) for r in _as_rows(v)]
+    raw_keys = {key for row in rows for key in row if key.isascii()}
+    assert not raw_keys, raw_keys
+
+
+def _as_rows(section: list[dict[str, Any]] | dict[str, Any]) -> list[dict[str, Any]]:
+    return section if isinstance(section, list) else [section]
 
 
 def test_it_exports_everything_as_a_readable_page(cast: Cast, full_client: Family) -> None:
@@ -313,10 +324,12 @@ def test_it_exports_everything_as_a_readable_page(cast: Cast, full_client: Famil
     for person in full_client.people.values():
         assert person.name in html
     for section in (
-        "people", "relationships", "enterprises", "assets", "liabilities", "income_sources",
-        "household", "allocations", "existing_policies", "consents",
+        "客户", "人员", "人员关系", "企业", "资产", "负债", "收入来源", "家庭", "资金安排",
+        "已有保单", "受益人", "敏感个人信息同意", "敏感字段查看记录",
     ):  # fmt: skip
         assert f"<h2>{section}</h2>" in html
+    assert "<dt>健康备注</dt>" in html
+    assert "<dt>health_notes</dt>" not in html
     assert "泰康人寿" in html
 
 

@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from clients.models import Client, SensitiveAccess
+from kyc import forms as kyc_forms
+from kyc import selectors as kyc_selectors
 from kyc.models import (
     Allocation,
     Asset,
@@ -46,6 +48,7 @@ from tests.factories import (
     make_kyc_item,
     make_person,
     make_policy,
+    version_field,
 )
 
 if TYPE_CHECKING:
@@ -753,12 +756,19 @@ def test_it_does_not_offer_to_delete_the_client(cast: Cast) -> None:
 # Household ---------------------------------------------------------------------------
 
 
+def _household_version(client: Client) -> dict[str, str]:
+    household = kyc_selectors.kyc_load(client=client).household
+    return version_field(kyc_forms.HouseholdForm(instance=household, client=client))
+
+
 def test_it_saves_the_household_as_it_is_typed(cast: Cast) -> None:
     client = cast.advisor_client
     url = reverse("kyc:household", args=[client.pk])
 
     response = logged_in(cast.advisor).post(
-        url, {"annual_spending": "50万", "no_policies": "on"}, headers={**HTMX, **ENGLISH}
+        url,
+        {"annual_spending": "50万", "no_policies": "on", **_household_version(client)},
+        headers={**HTMX, **ENGLISH},
     )
 
     household = Household.objects.get(client=client)
@@ -929,7 +939,7 @@ def test_it_offers_the_export_as_a_page_and_as_json(cast: Cast) -> None:
     assert page["Content-Type"].startswith("text/html")
     assert download["Content-Type"] == "application/json; charset=utf-8"
     assert download["Content-Disposition"] == f'attachment; filename="client-{client.pk}.json"'
-    assert json.loads(download.content)["client"]["name"] == client.name
+    assert json.loads(download.content)["客户"]["姓名"] == client.name
 
 
 def test_it_asks_for_the_name_before_erasing(cast: Cast) -> None:

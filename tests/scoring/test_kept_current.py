@@ -125,6 +125,8 @@ def test_it_uncounts_a_lapsed_or_deleted_policy_and_counts_a_paid_up_one(cast: C
     assert ClientScore.objects.get(client=client).policies == 0
 
     # Paid up (减额缴清): the cover still runs, so the policy is in force and counts.
+    # (The edit form is opened again: the one opened before the lapse is stale.)
+    policy.refresh_from_db()
     http.post(edit, kyc_edit_data(key="policies", item=policy, status="paid_up"))
     row = ClientScore.objects.get(client=client)
     assert (row.policies, row.premium) == (1, Decimal("12000.00"))

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -292,7 +293,9 @@ def test_it_keeps_the_advisors_page_at_a_constant_query_count(cast: Cast) -> Non
 
     assert "批量29" in many_html and "批量" not in few_html
     assert many == few
-    assert many <= 5
+    # Session, user, the last review, the list (a probe, then the join for a list
+    # shorter than a hundred), the review's notes.
+    assert many <= 6
 
 
 def test_it_keeps_the_leads_page_at_a_constant_query_count(cast: Cast) -> None:
@@ -344,6 +347,12 @@ HEADER = [
     "CVM stage",
     "Last contact",
     "Next action",
+    "Flagged",
+    "Lead's comment",
+    "Reviewed by",
+    "Reviewed at",
+    "Advisor's reply",
+    "Acknowledged at",
 ]
 
 
@@ -391,4 +400,238 @@ def test_it_exports_the_list_to_csv_with_a_bom(cast: Cast, listed: list[Client])
         ["3", "赵建国", "白银", "10"],
     ]
     assert rows[1][5] == "2500000.00"
-    assert rows[1][8:] == ["2026-05-20", "约下周见面"]
+    assert rows[1][8:10] == ["2026-05-20", "约下周见面"]
+    assert rows[1][10:] == ["", "", "", "", "", ""]  # not reviewed yet
+
+
+# The review both ways: the advisor sees the lead's notes and answers them ---------------
+
+HTMX = {"HX-Request": "true", **ENGLISH}
+
+
+def _review(cast: Cast, notes: dict[int, tuple[bool, str]]) -> P100Review:
+    return services.p100_review_create(
+        advisor=cast.advisor, reviewer=cast.lead, comment="本月", snapshot=[], notes=notes
+    )
+
+
+def _note(review: P100Review, client: Client) -> P100Note:
+    return P100Note.objects.get(review=review, client=client)
+
+
+def _reply_url(note: P100Note) -> str:
+    return reverse("scoring:p100_note_reply", args=[note.pk])
+
+
+def test_it_shows_the_advisor_the_leads_notes_on_their_list(cast: Cast) -> None:
+    flagged = _scored(cast.advisor, "重点", 50)
+    make_score(client=cast.advisor_client, score=0)
+    review = _review(
+        cast, {flagged.pk: (True, "下周约见"), cast.advisor_client.pk: (False, "续保提醒")}
+    )
+
+    html = logged_in(cast.advisor).get(reverse("scoring:p100"), headers=ENGLISH).content.decode()
+
+    assert "<th>Lead's note</th>" in html
+    assert "2 notes of your lead wait for your acknowledgement." in html
+    first = re.search(r">重点</a>.*?</tr>", html, re.S)
+    second = re.search(r">赵建国</a>.*?</tr>", html, re.S)
+    assert first is not None and second is not None
+    assert "Flagged" in first.group(0) and "下周约见" in first.group(0)
+    assert "Flagged" not in second.group(0) and "续保提醒" in second.group(0)
+    assert _reply_url(_note(review, flagged)) in first.group(0)
+
+
+def test_it_shows_only_the_last_reviews_notes(cast: Cast) -> None:
+    make_score(client=cast.advisor_client, score=0)
+    _review(cast, {cast.advisor_client.pk: (True, "旧的提醒")})
+    _review(cast, {})
+
+    html = logged_in(cast.advisor).get(reverse("scoring:p100"), headers=ENGLISH).content.decode()
+
+    assert "旧的提醒" not in html and "Flagged" not in html
+    assert "wait for your acknowledgement" not in html
+
+
+def test_it_lets_the_advisor_acknowledge_a_note_with_a_reply(cast: Cast) -> None:
+    make_score(client=cast.advisor_client, score=0)
+    note = _note(_review(cast, {cast.advisor_client.pk: (True, "下周约见")}), cast.advisor_client)
+    http = logged_in(cast.advisor)
+
+    response = http.post(_reply_url(note), {"reply": " 已约周三 ", "back": "p100"}, headers=HTMX)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<div class="p100-note" id="p100-note-{note.pk}">')
+    assert "Acknowledged on" in html and "“已约周三”" in html and "Update reply" in html
+    note.refresh_from_db()
+    assert note.reply == "已约周三" and note.acknowledged_at is not None
+    page = http.get(reverse("scoring:p100"), headers=ENGLISH).content.decode()
+    assert "wait for your acknowledgement" not in page and "waits for" not in page
+    # The lead sees the answer on the review page.
+    review_page = logged_in(cast.lead).get(
+        reverse("scoring:p100_review", args=[cast.advisor.pk]), headers=ENGLISH
+    )
+    assert "“已约周三”" in review_page.content.decode()
+
+
+def test_it_acknowledges_without_a_reply_and_without_javascript(cast: Cast) -> None:
+    note = _note(_review(cast, {cast.advisor_client.pk: (True, "")}), cast.advisor_client)
+
+    to_list = logged_in(cast.advisor).post(_reply_url(note), {"reply": ""})
+    to_client = logged_in(cast.advisor).post(_reply_url(note), {"reply": "", "back": "client"})
+
+    assert (to_list.status_code, to_list["Location"]) == (303, reverse("scoring:p100"))
+    assert to_client["Location"] == reverse("clients:detail", args=[cast.advisor_client.pk])
+    note.refresh_from_db()
+    assert note.acknowledged_at is not None and note.reply == ""
+
+
+def test_it_refuses_an_over_long_reply_next_to_the_field(cast: Cast) -> None:
+    note = _note(_review(cast, {cast.advisor_client.pk: (True, "")}), cast.advisor_client)
+    http = logged_in(cast.advisor)
+
+    htmx = http.post(_reply_url(note), {"reply": "长" * 201}, headers=HTMX)
+    plain = http.post(_reply_url(note), {"reply": "长" * 201}, headers=ENGLISH)
+
+    assert htmx.status_code == 200
+    assert f'id="p100-note-{note.pk}-error" role="alert"' in htmx.content.decode()
+    assert "at most 200 characters" in htmx.content.decode()
+    assert plain.status_code == 400
+    note.refresh_from_db()
+    assert note.acknowledged_at is None and note.reply == ""
+
+
+@pytest.mark.parametrize("role", ["teammate", "outsider", "lead", "other_lead", "admin"])
+def test_it_lets_only_the_advisor_answer_a_note(cast: Cast, role: str) -> None:
+    note = _note(_review(cast, {cast.advisor_client.pk: (True, "约见")}), cast.advisor_client)
+
+    response = logged_in(getattr(cast, role)).post(_reply_url(note), {"reply": "越权"})
+
+    assert response.status_code == 404
+    assert "约见" not in response.content.decode()
+    note.refresh_from_db()
+    assert note.acknowledged_at is None and note.reply == ""
+
+
+def test_it_refuses_a_reply_once_the_client_moved_to_another_advisor(cast: Cast) -> None:
+    note = _note(_review(cast, {cast.advisor_client.pk: (True, "约见")}), cast.advisor_client)
+    Client.objects.filter(pk=cast.advisor_client.pk).update(owner=cast.teammate)
+
+    for user in (cast.advisor, cast.teammate):
+        assert logged_in(user).post(_reply_url(note), {"reply": "x"}).status_code == 404
+
+
+def test_it_guards_the_reply_url(cast: Cast) -> None:
+    """The access matrix of the reply URL: anonymous, wrong method, unknown id, no CSRF."""
+    note = _note(_review(cast, {cast.advisor_client.pk: (True, "约见")}), cast.advisor_client)
+    url = _reply_url(note)
+
+    anonymous = HttpClient().post(url, {"reply": "匿名"})
+    wrong_method = logged_in(cast.advisor).get(url)
+    unknown = logged_in(cast.advisor).post(
+        reverse("scoring:p100_note_reply", args=[note.pk + 1000]), {"reply": "x"}
+    )
+    csrf_checked = HttpClient(enforce_csrf_checks=True)
+    csrf_checked.force_login(cast.advisor)
+    no_token = csrf_checked.post(url, {"reply": "x"})
+
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith(reverse("login"))
+    assert (wrong_method.status_code, unknown.status_code, no_token.status_code) == (405, 404, 403)
+    note.refresh_from_db()
+    assert note.acknowledged_at is None
+
+
+def test_it_keeps_the_answer_when_the_lead_signs_off_the_same_note_again(cast: Cast) -> None:
+    other = _scored(cast.advisor, "另一位", 5)
+    first = _review(cast, {cast.advisor_client.pk: (True, "约见"), other.pk: (True, "电话")})
+    for client in (cast.advisor_client, other):
+        services.p100_note_acknowledge(note=_note(first, client), reply="好的")
+
+    second = _review(cast, {cast.advisor_client.pk: (True, "约见"), other.pk: (True, "改为面谈")})
+
+    kept, changed = _note(second, cast.advisor_client), _note(second, other)
+    assert (kept.reply, kept.acknowledged_at) == (
+        "好的",
+        _note(first, cast.advisor_client).acknowledged_at,
+    )
+    assert (changed.reply, changed.acknowledged_at) == ("", None)
+
+
+def test_it_shows_the_note_on_the_client_page(cast: Cast) -> None:
+    _review(cast, {cast.advisor_client.pk: (True, "下周约见")})
+    url = reverse("clients:detail", args=[cast.advisor_client.pk])
+
+    own = logged_in(cast.advisor).get(url, headers=ENGLISH).content.decode()
+    lead = logged_in(cast.lead).get(url, headers=ENGLISH).content.decode()
+
+    for html in (own, lead):
+        assert 'id="p100-review-note"' in html and "下周约见" in html and "Flagged" in html
+        assert f"Note by {cast.lead}" in html
+    assert 'name="back" value="client"' in own and "Acknowledge" in own
+    assert "p100_note_reply" not in lead and 'name="reply"' not in lead
+    assert "Not acknowledged yet." in lead
+
+
+def test_it_leaves_the_note_off_the_page_of_a_client_since_moved(cast: Cast) -> None:
+    _review(cast, {cast.advisor_client.pk: (True, "下周约见")})
+    Client.objects.filter(pk=cast.advisor_client.pk).update(owner=cast.teammate)
+
+    html = (
+        logged_in(cast.teammate)
+        .get(reverse("clients:detail", args=[cast.advisor_client.pk]), headers=ENGLISH)
+        .content.decode()
+    )
+
+    assert "下周约见" not in html and 'id="p100-review-note"' not in html
+
+
+def test_it_exports_the_notes_with_who_when_and_the_answer(
+    cast: Cast, listed: list[Client]
+) -> None:
+    review = _review(cast, {listed[0].pk: (True, "重点跟进"), listed[2].pk: (False, "续保")})
+    P100Review.objects.filter(pk=review.pk).update(
+        created_at=dt.datetime(2026, 6, 1, 1, 30, tzinfo=dt.UTC)
+    )
+    note = _note(review, listed[0])
+    services.p100_note_acknowledge(note=note, reply="已约")
+    P100Note.objects.filter(pk=note.pk).update(
+        acknowledged_at=dt.datetime(2026, 6, 2, 2, 5, tzinfo=dt.UTC)
+    )
+    http = logged_in(cast.lead)
+    csv_response = http.get(
+        reverse("scoring:p100_export", args=[cast.advisor.pk, "csv"]), headers=ENGLISH
+    )
+    xlsx_response = http.get(
+        reverse("scoring:p100_export", args=[cast.advisor.pk, "xlsx"]), headers=ENGLISH
+    )
+
+    # Shanghai time (the project's TIME_ZONE): UTC 01:30 is 09:30, 02:05 is 10:05.
+    rows = list(csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig"))))
+    lead = str(cast.lead)
+    assert rows[1][10:] == ["Yes", "重点跟进", lead, "2026-06-01 09:30", "已约", "2026-06-02 10:05"]
+    assert rows[2][10:] == ["", "", "", "", "", ""]
+    assert rows[3][10:] == ["No", "续保", lead, "2026-06-01 09:30", "", ""]
+    sheet = load_workbook(io.BytesIO(xlsx_response.content)).active
+    assert sheet is not None
+    first = next(sheet.iter_rows(min_row=2, max_row=2, values_only=True))
+    assert first[10:] == (
+        "Yes", "重点跟进", lead, dt.datetime(2026, 6, 1, 9, 30), "已约", dt.datetime(2026, 6, 2, 10, 5),
+    )  # fmt: skip
+
+
+def test_it_keeps_the_advisors_page_with_notes_at_a_constant_query_count(cast: Cast) -> None:
+    make_score(client=cast.advisor_client, score=0)
+    _review(cast, {cast.advisor_client.pk: (True, "一条")})
+    few, few_html = _count_p100_queries(cast.advisor)
+    clients = [_scored(cast.advisor, f"批量{i:02d}", i + 1) for i in range(20)]
+    review = _review(cast, {c.pk: (True, f"要点{c.name}") for c in clients})
+    for client in clients[:10]:
+        services.p100_note_acknowledge(note=_note(review, client), reply="收到")
+    many, many_html = _count_p100_queries(cast.advisor)
+
+    assert "要点批量19" in many_html and "收到" in many_html and "要点" not in few_html
+    assert "团队长有 10 条批注等待你回应。" in many_html  # the page's default, Chinese
+    assert many == few
+    # Session, user, the last review, the list (a probe, then the join), its notes.
+    assert many <= 6

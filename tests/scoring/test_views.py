@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from advisor_crm.accounts.models import User
 from clients.models import Client
 from scoring import services
+from scoring.forms import RuleForm, TiersForm
 from scoring.models import (
     P100Review,
     RescoreJob,
@@ -26,7 +27,7 @@ from scoring.models import (
     VersionStatus,
 )
 from tests.conftest import Cast, logged_in
-from tests.factories import make_client, make_version
+from tests.factories import make_client, make_version, version_field
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
@@ -295,7 +296,13 @@ def test_it_keeps_the_form_with_a_clear_error_for_a_bad_condition(
     url = reverse("scoring:rule_edit", args=[versions.draft.pk, versions.draft_rule.pk])
     response = logged_in(cast.admin).post(
         url,
-        {"label": "高收入", "condition": 'industry < "tmt"', "points": "30", "enabled": "on"},
+        {
+            "label": "高收入",
+            "condition": 'industry < "tmt"',
+            "points": "30",
+            "enabled": "on",
+            **version_field(RuleForm(rule=versions.draft_rule)),
+        },
         headers=HTMX,
     )
     assert response.status_code == 200
@@ -342,6 +349,11 @@ def test_it_moves_toggles_and_deletes_rules(cast: Cast, versions: Versions) -> N
     assert labels() == ["高收入", SECRET_LABEL]
 
 
+def _tiers_version(versions: Versions) -> dict[str, str]:
+    tiers = list(versions.draft.tiers.values_list("label", "min_score"))
+    return version_field(TiersForm(tiers=tiers))
+
+
 def test_it_saves_tiers_and_refuses_overlapping_ones(cast: Cast, versions: Versions) -> None:
     http = logged_in(cast.admin)
     url = reverse("scoring:tiers", args=[versions.draft.pk])
@@ -353,7 +365,9 @@ def test_it_saves_tiers_and_refuses_overlapping_ones(cast: Cast, versions: Versi
     assert list(versions.draft.tiers.values_list("label", "min_score")) == list(TIERS)
 
     response = http.post(
-        url, {"label_0": "乙", "min_0": "0", "label_1": "甲", "min_1": "50"}, headers=ENGLISH
+        url,
+        {"label_0": "乙", "min_0": "0", "label_1": "甲", "min_1": "50", **_tiers_version(versions)},
+        headers=ENGLISH,
     )
     assert "✓ Saved" in _html(response)
     assert list(versions.draft.tiers.values_list("label", "min_score")) == [("甲", 50), ("乙", 0)]

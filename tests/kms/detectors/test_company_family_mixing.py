@@ -1,4 +1,7 @@
-"""company_family_mixing: family and company assets held across the line (家企混同)."""
+"""company_family_mixing: family and company assets held across the line (家企混同).
+
+The rule in full, each kind of fact both ways, is tested in tests/kms/test_mixing.py.
+"""
 
 from __future__ import annotations
 
@@ -64,7 +67,8 @@ def test_it_is_high_when_the_family_backs_company_debts(cast: Cast) -> None:
     assert detection is not None
     assert detection.severity == Severity.HIGH
     assert texts(detection) == [
-        "Company debts of 5,000,000 yuan are backed by the family, whose assets total 4,000,000 yuan"
+        "赵立新 personally guarantees the 5,000,000 yuan loan of the company "
+        f"{company} from 招商银行: the family's assets answer for the company's debt"
     ]
 
 

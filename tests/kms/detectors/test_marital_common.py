@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from kms.detectors import REGISTRY
 from kms.models import RiskCategory, Severity
 from tests.conftest import Cast
@@ -45,12 +47,30 @@ def test_it_stays_quiet_when_a_trust_holds_part_of_the_wealth(cast: Cast) -> Non
     assert run("marital_common", cast.advisor_client) is None
 
 
-def test_it_stays_quiet_when_an_inheritance_keeps_control(cast: Cast) -> None:
+def test_a_wish_that_only_keeps_control_arranges_nothing(cast: Cast) -> None:
     _married_with_assets(cast)
     child = make_person(client=cast.advisor_client, relationship="child", name="赵可欣")
     make_allocation(
         client=cast.advisor_client, person=child, purpose="inheritance", annual_amount=None,
         share_percent=Decimal(50), keep_control=True,
+    )  # fmt: skip
+
+    # Ticking "keeps control" says how the client wants it paid: nothing is set up yet.
+    detection = run("marital_common", cast.advisor_client)
+    assert detection is not None
+    assert texts(detection)[0].startswith("Marital common property of 3,000,000 yuan")
+
+
+@pytest.mark.parametrize("received_as", ["trust", "policy_benefit", "designated_gift"])
+def test_it_stays_quiet_when_an_allocation_is_kept_out_of_marital_property(
+    cast: Cast, received_as: str
+) -> None:
+    _married_with_assets(cast)
+    child = make_person(client=cast.advisor_client, relationship="child", name="赵可欣")
+    make_allocation(
+        client=cast.advisor_client, person=child, purpose="inheritance", annual_amount=None,
+        share_percent=Decimal(50), received_as=received_as,
+        trust_name="中信信托·家族信托 1号" if received_as == "trust" else "",
     )  # fmt: skip
 
     assert run("marital_common", cast.advisor_client) is None

@@ -1,4 +1,4 @@
-"""retirement_short: pensions and annuities fall short of spending to life expectancy."""
+"""retirement_short: pensions and annuities fall short of spending to the longevity horizon."""
 
 from __future__ import annotations
 
@@ -33,10 +33,11 @@ def test_it_cites_pensions_spending_and_the_gap(cast: Cast) -> None:
 
     assert detection is not None
     assert detection.severity == Severity.MEDIUM
-    # Men retire at 60 and live to 76: 16 years × (0.7 × 600,000 − 120,000) = 4,800,000.
+    # Men retire at 60; income must last to the longevity horizon of 90, past their life
+    # expectancy of 76: 30 years × (0.7 × 600,000 − 120,000) = 30 × 300,000 = 9,000,000.
     assert texts(detection) == [
         "Pensions and annuities of 120,000 yuan a year against retirement spending of 420,000 yuan a year",
-        "Gap over 16 years of retirement: 4,800,000 yuan",
+        "Gap over 30 years of retirement: 9,000,000 yuan",
     ]
 
 
@@ -48,7 +49,7 @@ def test_it_ignores_the_pension_of_someone_else(cast: Cast) -> None:
     )
 
     assert texts(run("retirement_short", cast.advisor_client))[1] == (
-        "Gap over 16 years of retirement: 4,800,000 yuan"
+        "Gap over 30 years of retirement: 9,000,000 yuan"
     )
 
 
