@@ -8,6 +8,10 @@ queries and template, without network) for an advisor, a team lead and an admin,
 the first page and on a page deep into the list. As a reference measured in the same
 run, it times what the list would cost with the usual OFFSET + count(*) pagination at
 the same depth, and prints the ratio.
+
+The score order and the tier filter (issue 12, D.15) are timed too, once every client
+has a score (the first run rescores them with the published rule set), against the
+default order's first page measured in the same run.
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ from advisor_crm.accounts.models import User  # noqa: E402
 from advisor_crm.pagination import _encode  # noqa: E402
 from clients.models import Client  # noqa: E402
 from clients.selectors import ClientFilters, client_list  # noqa: E402
+from scoring.models import ClientScore, Tier  # noqa: E402
+from scoring.selectors import published_version  # noqa: E402
+from scoring.services import rescore_now  # noqa: E402
 
 
 def timed(action: Callable[[], object], repeat: int) -> tuple[float, float]:
@@ -51,9 +58,9 @@ def timed(action: Callable[[], object], repeat: int) -> tuple[float, float]:
     return statistics.median(samples), max(samples)
 
 
-def deep_cursor(http: HttpClient, pages: int) -> str:
+def deep_cursor(http: HttpClient, pages: int, query: str = "") -> str:
     """Follow the Next links `pages` times and return the cursor reached."""
-    url = "/clients/"
+    url = f"/clients/?{query}" if query else "/clients/"
     cursor = ""
     for _ in range(pages):
         response = http.get(url)
@@ -61,7 +68,7 @@ def deep_cursor(http: HttpClient, pages: int) -> str:
         if not page.next_cursor:
             break
         cursor = page.next_cursor
-        url = f"/clients/?cursor={cursor}"
+        url = f"/clients/?{query}&cursor={cursor}" if query else f"/clients/?cursor={cursor}"
     return cursor
 
 
@@ -80,6 +87,13 @@ def main() -> None:
         call_command("generate_clients", count=missing, seed=11, batch_size=50_000)
     total = Client.objects.count()
     print(f"clients: {total:,}")
+    version = published_version()
+    assert version is not None, "seed_demo publishes the default rule set"
+    if ClientScore.objects.count() < total:
+        job, seconds = rescore_now(version=version, user=User.objects.get(username="admin"))
+        print(f"scored {job.done:,} clients in {seconds:.1f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE scoring_clientscore")
 
     rows: list[tuple[str, int, str, float, float, int]] = []
     for username in ("advisor", "lead", "admin"):
@@ -113,6 +127,18 @@ def measure(user: User, repeat: int) -> list[tuple[str, int, str, float, float, 
     def filtered() -> None:
         assert http.get("/clients/?industry=manufacturing&cvm_stage=develop").status_code == 200
 
+    top_tier = Tier.objects.filter(version=published_version()).order_by("-min_score")[0].label
+    score_deep = deep_cursor(http, 40, query="sort=score")
+
+    def score_first() -> None:
+        assert http.get("/clients/?sort=score").status_code == 200
+
+    def score_deep_page() -> None:
+        assert http.get(f"/clients/?sort=score&cursor={score_deep}").status_code == 200
+
+    def tier_score() -> None:
+        assert http.get(f"/clients/?sort=score&tier={top_tier}").status_code == 200
+
     with CaptureQueriesContext(connection) as queries:
         first_page()
     query_count = len(queries.captured_queries)
@@ -138,6 +164,9 @@ def measure(user: User, repeat: int) -> list[tuple[str, int, str, float, float, 
         ("view: page 41 via Next", deep_page),
         ("view: search 王", search_name),
         ("view: filter industry+stage", filtered),
+        ("view: sort by score", score_first),
+        ("view: score page 41 via Next", score_deep_page),
+        ("view: top tier by score", tier_score),
         (f"db: keyset page at row {depth:,}", keyset_query),
         (f"db: OFFSET+count at row {depth:,} (ref)", offset_query),
     ):
@@ -165,6 +194,12 @@ def report(rows: list[tuple[str, int, str, float, float, int]]) -> None:
             f"page 41 {mine['view: page 41 via Next']:.1f} ms; at half depth the keyset query takes "
             f"{mine['db: keyset page']:.1f} ms vs {mine['db: OFFSET+count']:.1f} ms for OFFSET+count(*) "
             f"(ratio {mine['db: OFFSET+count'] / mine['db: keyset page']:.1f}x)"
+        )
+        print(
+            f"{username}: by score {mine['view: sort by score']:.1f} ms, page 41 "
+            f"{mine['view: score page 41 via Next']:.1f} ms, top tier "
+            f"{mine['view: top tier by score']:.1f} ms (ratio to the default first page "
+            f"{mine['view: sort by score'] / mine['view: first page']:.2f}x)"
         )
 
 

@@ -150,10 +150,12 @@ def company_family_mixing(facts: Facts) -> Detection | None:
     2. a family member guaranteeing a company debt, however it was entered;
     3. a business loan taken in a family member's own name while there is a company;
     4. money lent between the company and the family, the lender typed as the other's
-       name.
+       name;
+    5. a family asset mortgaged or pledged for a company debt (Liability.secured_by), or
+       a business asset pledged for a family member's loan.
 
     Equity in one's own company and an ordinary mortgage are not mixing on their own.
-    Severity is high when the family answers for company debt (2, 3).
+    Severity is high when the family answers for company debt (2, 3, 5).
     """
     family = facts.kinship.family_ids
     cited, family_liable = [], False
@@ -168,6 +170,18 @@ def company_family_mixing(facts: Facts) -> Detection | None:
             cited.append(fact(gettext_noop("Business asset %(asset_label)s (%(amount)s) is held privately by %(person)s"),
                               asset_label=_asset_label(asset), amount=asset.value, person=str(asset.owner_person)))  # fmt: skip
     for li in facts.kyc.liabilities:
+        pledged = li.secured_by
+        if pledged is not None and li.borrower_enterprise_id and pledged.holding == Holding.FAMILY:
+            family_liable = True
+            cited.append(fact(gettext_noop("Family asset %(asset_label)s (%(asset_amount)s) is pledged for the %(amount)s debt of the company %(company)s to %(lender)s: a default takes the family's asset"),
+                              asset_label=_asset_label(pledged), asset_amount=pledged.value, amount=li.amount, company=str(li.borrower_enterprise), lender=li.lender or "—"))  # fmt: skip
+        elif (
+            pledged is not None
+            and li.borrower_person_id in family
+            and pledged.holding == Holding.ENTERPRISE
+        ):
+            cited.append(fact(gettext_noop("Business asset %(asset_label)s (%(asset_amount)s) is pledged for the %(amount)s loan of %(person)s: company property secures a family debt"),
+                              asset_label=_asset_label(pledged), asset_amount=pledged.value, amount=li.amount, person=str(li.borrower_person)))  # fmt: skip
         if li.is_guarantee and li.borrower_enterprise_id and li.guarantor_id in family:
             family_liable = True
             cited.append(fact(gettext_noop("%(guarantor)s personally guarantees the %(amount)s loan of the company %(company)s from %(lender)s: the family's assets answer for the company's debt"),

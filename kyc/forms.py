@@ -184,7 +184,7 @@ class LiabilityForm(KycForm):
         model = Liability
         fields = [
             "kind", "amount", "lender", "borrower_person", "borrower_enterprise", "guarantor",
-            "joint_liability", "annual_repayment", "due_year", "notes",
+            "joint_liability", "secured_by", "annual_repayment", "due_year", "notes",
         ]  # fmt: skip
         widgets = {"notes": NOTES}
         # The mixing of company and family money (kms.detectors) is read from the names.
@@ -194,6 +194,16 @@ class LiabilityForm(KycForm):
                 "between the family and its company."
             )
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        pledged = self.fields["secured_by"]
+        assert isinstance(pledged, forms.ModelChoiceField)
+        pledged.queryset = Asset.objects.filter(client=self.client)
+        # Whose asset it is decides whether a pledge mixes family and company: show it.
+        pledged.label_from_instance = lambda obj: (  # type: ignore[method-assign]
+            f"{obj} · {format_short(obj.value)} · {obj.get_holding_display()}"
+        )
 
 
 class IncomeSourceForm(KycForm):

@@ -500,6 +500,17 @@ class Liability(ClientOwned):
         related_name="guarantees",
     )
     joint_liability = models.BooleanField(_("joint and several liability"), default=False)
+    secured_by = models.ForeignKey(
+        Asset,
+        verbose_name=_("secured by (pledged asset)"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pledged_for",
+        help_text=_(
+            "The asset mortgaged or pledged for this debt, e.g. the family home for the company's bank loan."
+        ),
+    )
     annual_repayment = money(_("annual repayment (yuan)"), optional=True)
     due_year = models.PositiveSmallIntegerField(_("due year"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
@@ -544,6 +555,13 @@ class Liability(ClientOwned):
         guarantee = self.kind == LiabilityKind.GUARANTEE
         if self.judged("kind", "guarantor") and guarantee and not self.guarantor_id:
             errors["guarantor"] = _("A guarantee needs the guarantor.")
+        if (
+            self.judged("secured_by")
+            and self.secured_by is not None
+            and self.client_id
+            and self.secured_by.client_id != self.client_id
+        ):
+            errors["secured_by"] = _("Choose one of this client's assets.")
         if errors:
             raise ValidationError(errors)
 

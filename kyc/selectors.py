@@ -104,7 +104,7 @@ def kyc_load(*, client: Client) -> Kyc:
         ),
         liabilities=list(
             Liability.objects.filter(client=client).select_related(
-                "borrower_person", "borrower_enterprise", "guarantor"
+                "borrower_person", "borrower_enterprise", "guarantor", "secured_by"
             )
         ),
         income_sources=list(IncomeSource.objects.filter(client=client).select_related("person")),

@@ -179,6 +179,63 @@ def test_it_cites_every_fact_of_a_mixed_household(
     ]
 
 
+def test_it_cites_a_family_home_pledged_for_the_company_loan(
+    cast: Cast, owner: Person, factory: Enterprise
+) -> None:
+    home = make_asset(
+        client=cast.advisor_client, category="real_estate", description="宁波自住房",
+        value=Decimal(8_000_000), holding="family", owner_person=owner,
+    )  # fmt: skip
+    make_liability(
+        client=cast.advisor_client, kind="business_loan", amount=Decimal(5_000_000),
+        lender="宁波银行", borrower_enterprise=factory, secured_by=home,
+    )  # fmt: skip
+
+    assert _mixing(cast) == (
+        Severity.HIGH,
+        [
+            "Family asset 宁波自住房 (8,000,000 yuan) is pledged for the 5,000,000 yuan debt of "
+            "the company 宁波精工机械有限公司 to 宁波银行: a default takes the family's asset"
+        ],
+    )
+
+
+def test_it_cites_a_company_asset_pledged_for_a_family_loan(
+    cast: Cast, owner: Person, factory: Enterprise
+) -> None:
+    plant = make_asset(
+        client=cast.advisor_client, category="real_estate", description="厂房",
+        value=Decimal(12_000_000), holding="enterprise", owner_enterprise=factory,
+    )  # fmt: skip
+    make_liability(
+        client=cast.advisor_client, kind="mortgage", amount=Decimal(2_000_000),
+        lender="工商银行", borrower_person=owner, secured_by=plant,
+    )  # fmt: skip
+
+    assert _mixing(cast) == (
+        Severity.MEDIUM,
+        [
+            "Business asset 厂房 (12,000,000 yuan) is pledged for the 2,000,000 yuan loan of "
+            "林志远: company property secures a family debt"
+        ],
+    )
+
+
+def test_it_does_not_call_a_home_pledged_for_its_own_mortgage_mixing(
+    cast: Cast, owner: Person, factory: Enterprise
+) -> None:
+    home = make_asset(
+        client=cast.advisor_client, category="real_estate", description="自住房",
+        value=Decimal(6_000_000), holding="family", owner_person=owner,
+    )  # fmt: skip
+    make_liability(
+        client=cast.advisor_client, kind="mortgage", amount=Decimal(2_000_000),
+        lender="建设银行", borrower_person=owner, secured_by=home,
+    )  # fmt: skip
+
+    assert run("company_family_mixing", cast.advisor_client) is None
+
+
 # It stays quiet ----------------------------------------------------------------------
 
 

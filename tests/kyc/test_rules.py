@@ -22,7 +22,7 @@ from kyc.models import (
 )
 from kyc.services import kyc_row_add
 from tests.conftest import Cast
-from tests.factories import born, make_client, make_person, make_policy
+from tests.factories import born, make_asset, make_client, make_person, make_policy
 
 
 def _errors(row: object) -> dict[str, list[str]]:
@@ -144,3 +144,15 @@ def test_a_blank_days_to_cash_means_the_usual_number_of_the_category(cast: Cast)
         )
     )
     assert typed.liquidity_days == 90
+
+
+def test_it_refuses_a_debt_secured_by_another_clients_asset(cast: Cast) -> None:
+    elsewhere = make_asset(client=cast.outsider_client, description="别人的房子")
+    debt = Liability(
+        client=cast.advisor_client, kind="mortgage", amount=Decimal(1_000_000), secured_by=elsewhere
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        debt.full_clean()
+
+    assert "secured_by" in refused.value.message_dict
