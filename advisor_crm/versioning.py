@@ -37,6 +37,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 FIELD = "row_version"
+# Keys of version_extras in a version, apart from the form's field names.
+EXTRA = "+"
 STALE = _(
     "Someone saved this record after you opened it, so your change was not saved. "
     "Reload to see the saved values, then make your change again."
@@ -69,7 +71,11 @@ def canonical(value: Any) -> Any:
     if isinstance(value, Decimal):
         # 5000000.00 from the database and 5000000 from the form are one amount.
         return f"{value.normalize():f}" if value.is_finite() else str(value)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
+    if isinstance(value, dt.datetime | dt.time):
+        # Forms render times without microseconds (BaseForm.get_initial_for_field);
+        # the locked re-check reads them from the row: compare to the second.
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, list | tuple | set | models.QuerySet):
         items = [canonical(item) for item in value]
@@ -120,14 +126,21 @@ class VersionedForm(forms.BaseForm):
     def _versioned_names(self) -> list[str]:
         return [name for name in self.fields if name != FIELD and name not in self.version_exempt]
 
+    def version_extras(self) -> dict[str, tuple[str, str]]:
+        """Stored facts the form edits beside its own fields, e.g. the rows of an inline
+        formset posted with it: key → (label, the facts as one readable text)."""
+        return {}
+
     def version_values(self) -> dict[str, Any]:
         """The stored values this form shows, as it would render them now."""
         if not self.is_edit:
             return {}
-        return {
+        values = {
             name: canonical(self.get_initial_for_field(self.fields[name], name))
             for name in self._versioned_names()
         }
+        values.update({EXTRA + key: text for key, (_l, text) in self.version_extras().items()})
+        return values
 
     def carried_version(self) -> dict[str, Any] | None:
         """The values the posted form was rendered with; None if it carried none."""
@@ -139,11 +152,19 @@ class VersionedForm(forms.BaseForm):
         None when the form carried no readable version at all.
         """
         carried = self.carried_version()
-        if carried is None:
+        if carried is None or (current and not carried.keys() & current.keys()):
+            # Nothing carried that this form shows: a hand-made request, not a version.
             return None
         changes = []
+        extras = self.version_extras() if any(n.startswith(EXTRA) for n in current) else {}
         for name, now in current.items():
             if name not in carried or carried[name] == now:
+                continue
+            if name.startswith(EXTRA):
+                label = extras.get(name.removeprefix(EXTRA), (name, ""))[0]
+                changes.append(
+                    Change(label=label, seen=carried[name] or "—", saved=now or "—", yours="—")
+                )
                 continue
             changes.append(
                 Change(
@@ -185,7 +206,9 @@ class VersionedForm(forms.BaseForm):
             return "—"
         if isinstance(field, forms.ModelChoiceField) and field.queryset is not None:
             values = value if isinstance(value, list) else [value]
-            rows = field.queryset.filter(pk__in=values)
+            # A carried version is posted data: only ids go to the database.
+            ids = [v for v in values if isinstance(v, int) or (isinstance(v, str) and v.isdigit())]
+            rows = field.queryset.filter(pk__in=ids)
             return "、".join(str(row) for row in rows) or "—"
         if isinstance(field, forms.ChoiceField):
             labels = {str(key): label for key, label in _flat(field.choices)}
@@ -246,6 +269,8 @@ def row_check(form: VersionedForm, instance: models.Model) -> None:
             current[name] = canonical(list(getattr(locked, name).all()))
         elif field.concrete:
             current[name] = canonical(field.value_from_object(locked))  # type: ignore[union-attr]
+    # Read after the lock: a save of the same row that committed meanwhile is seen.
+    current.update({EXTRA + key: text for key, (_l, text) in form.version_extras().items()})
     changes = form.stale_against(current)
     if changes is None or changes:
         raise StaleEdit(str(STALE))

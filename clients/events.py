@@ -35,3 +35,8 @@ def facts_changed(*, client_ids: Iterable[int | None]) -> None:
 # as {label: count}, for the merge's audit record. A row left behind would be
 # deleted with the merged client; the merge refuses that instead.
 clients_merging = Signal()
+
+# Sent with survivor and merged before a merge is confirmed: each app answers what it
+# would move, as {label: (rows of the merged client, rows the survivor has already)},
+# so that the page can show it and warn when both clients have a map of their own.
+clients_merge_preview = Signal()

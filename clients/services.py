@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import router, transaction
 from django.db.models.deletion import Collector
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from advisor_crm.accounts.models import User
@@ -249,19 +250,23 @@ def client_merge(*, user: User, survivor: Client, merged: Client) -> ClientMerge
     filled = _merge_profile(survivor=survivor, merged=merged)
     moved: dict[str, int] = {}
     if filled:
-        moved["profile facts filled in"] = len(filled)
+        moved[gettext_noop("profile facts filled in")] = len(filled)
     referred = Client.objects.filter(referred_by=merged).exclude(pk=survivor.pk)
-    moved["referrals"] = referred.update(referred_by=survivor)
-    moved["tags"] = _merge_tags(survivor=survivor, merged=merged)
+    moved[gettext_noop("referrals")] = referred.update(referred_by=survivor)
+    moved[gettext_noop("tags")] = _merge_tags(survivor=survivor, merged=merged)
     for _receiver, answer in events.clients_merging.send(
         sender=Client, survivor=survivor, merged=merged
     ):
         if isinstance(answer, dict):
             moved.update(answer)
-    moved["sensitive accesses"] = SensitiveAccess.objects.filter(client=merged).update(
-        client=survivor
+    moved[gettext_noop("sensitive accesses")] = SensitiveAccess.objects.filter(
+        client=merged
+    ).update(client=survivor)
+    # Clients merged into the duplicate earlier: their records now belong to the survivor.
+    moved[gettext_noop("earlier merges")] = ClientMerge.objects.filter(survivor=merged).update(
+        survivor=survivor
     )
-    moved["history entries"] = _merge_history(survivor=survivor, merged=merged)
+    moved[gettext_noop("history entries")] = _merge_history(survivor=survivor, merged=merged)
     number, name = merged.pk, merged.name
     _delete_emptied(merged)
     record = ClientMerge.objects.create(
@@ -269,7 +274,8 @@ def client_merge(*, user: User, survivor: Client, merged: Client) -> ClientMerge
         merged_client_number=number,
         merged_name=name,
         merged_by=user,
-        moved={label: count for label, count in moved.items() if count},
+        # In the words of who merged, as the rest of the audit record.
+        moved={gettext(label): count for label, count in moved.items() if count},
     )
     events.client_profile_saved.send(sender=Client, client=survivor)
     events.facts_changed(client_ids=[survivor.pk, survivor.referred_by_id])
@@ -342,3 +348,14 @@ def _delete_emptied(merged: Client) -> None:
     # client's id, which no longer exists; the merge record tells what happened.
     with disable_auditlog():
         merged.delete()
+
+
+def client_merge_preview(*, survivor: Client, merged: Client) -> list[tuple[str, int, int]]:
+    """What a merge would move: (label, the merged client's rows, the survivor's rows)."""
+    rows: list[tuple[str, int, int]] = []
+    for _receiver, answer in events.clients_merge_preview.send(
+        sender=Client, survivor=survivor, merged=merged
+    ):
+        if isinstance(answer, dict):
+            rows += [(gettext(label), pair[0], pair[1]) for label, pair in answer.items()]
+    return rows

@@ -243,5 +243,16 @@ def client_merge(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
             except services.MergeRefused as refusal:
                 form.add_error(None, refusal)
                 other = None
-    context = {"client": survivor, "form": form, "other": other if not form.errors else None}
+    other = other if not form.errors else None
+    preview = (
+        services.client_merge_preview(survivor=survivor, merged=other) if other is not None else []
+    )
+    context = {
+        "client": survivor,
+        "form": form,
+        "other": other,
+        "preview": preview,
+        # Both have rows of a map: nothing is matched up, both sets are kept.
+        "both_mapped": any(theirs and ours for _label, theirs, ours in preview),
+    }
     return render(request, "clients/merge.html", context)

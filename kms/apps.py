@@ -13,3 +13,6 @@ class KmsConfig(AppConfig):
 
         panels.register()
         events.clients_merging.connect(services.on_client_merging, dispatch_uid="kms.merge")
+        events.clients_merge_preview.connect(
+            services.on_client_merge_preview, dispatch_uid="kms.merge_preview"
+        )

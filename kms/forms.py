@@ -22,6 +22,7 @@ from kms.models import (
     Weakness,
 )
 from kms.parameters import SPECS, parameter_values
+from kyc.beneficiaries import beneficiaries_text
 from kyc.forms import BaseBeneficiaryForm
 from kyc.models import Person
 
@@ -145,6 +146,11 @@ class ProposalItemForm(VersionedForm, forms.ModelForm):
         answers.queryset = case.findings.filter(status=FindingStatus.CONFIRMED)
         answers.label_from_instance = lambda finding: finding.label  # type: ignore[method-assign,assignment]
 
+    def version_extras(self) -> dict[str, tuple[str, str]]:
+        # The beneficiary rows are posted with the item (see ExistingPolicyForm).
+        rows = self.instance.beneficiaries.select_related("person")
+        return {"beneficiaries": (str(_("Beneficiaries")), beneficiaries_text(rows))}
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         holder, second = cleaned.get("policyholder"), cleaned.get("second_policyholder")
@@ -237,6 +243,9 @@ class ParameterField(forms.Field):
             number = Decimal(text)
         except InvalidOperation:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if number.is_finite():
+            # Stored with two decimals: judge the number as it will be stored.
+            number = number.quantize(Decimal("0.01")) if abs(number) < PARAMETER_LIMIT else number
         if not number.is_finite() or abs(number) >= PARAMETER_LIMIT:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         if number < 0:

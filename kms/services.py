@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from advisor_crm.accounts.models import User
 from advisor_crm.saving import form_save
@@ -235,4 +236,19 @@ def on_client_merging(*, survivor: Client, merged: Client, **_kwargs: Any) -> di
     plans = PlanDocument.objects.filter(client=merged).update(
         client=survivor, number=F("number") + plan_offset
     )
-    return {"KMS cases": cases, "plans": plans}
+    return {gettext_noop("KMS cases"): cases, gettext_noop("plans"): plans}
+
+
+def on_client_merge_preview(
+    *, survivor: Client, merged: Client, **_kwargs: Any
+) -> dict[str, tuple[int, int]]:
+    return {
+        gettext_noop("KMS cases"): (
+            KmsCase.objects.filter(client=merged).count(),
+            KmsCase.objects.filter(client=survivor).count(),
+        ),
+        gettext_noop("plans"): (
+            PlanDocument.objects.filter(client=merged).count(),
+            PlanDocument.objects.filter(client=survivor).count(),
+        ),
+    }

@@ -16,3 +16,6 @@ class KycConfig(AppConfig):
             services.on_profile_saved, dispatch_uid="kyc.completeness_on_profile_saved"
         )
         events.clients_merging.connect(services.on_client_merging, dispatch_uid="kyc.merge")
+        events.clients_merge_preview.connect(
+            services.on_client_merge_preview, dispatch_uid="kyc.merge_preview"
+        )

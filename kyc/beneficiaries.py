@@ -54,3 +54,16 @@ def shares_by_order(
         groups[order or 1].append(row)
         shares[order or 1].append(share)
     return [OrderShares(order, groups[order], shares[order]) for order in sorted(groups)]
+
+
+def beneficiaries_text(rows: Iterable[Any]) -> str:
+    """Stored beneficiaries as one line, e.g. "1. 许静 50%；1. 许小宝 50%；2. 法定继承人".
+
+    The version an edit form carries for the beneficiary rows posted with it
+    (advisor_crm.versioning): equal rows read the same.
+    """
+    parts = []
+    for row in sorted(rows, key=lambda r: (r.order, r.pk or 0)):
+        share = f" {row.share_percent.normalize():f}%" if row.share_percent is not None else ""
+        parts.append(f"{row.order}. {row}{share}")
+    return "；".join(parts)

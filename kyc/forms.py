@@ -16,7 +16,7 @@ from advisor_crm.versioning import VersionedForm
 from clients.models import Client
 from clients.money import YuanField, format_short
 from kyc import selectors as kyc_selectors
-from kyc.beneficiaries import shares_by_order
+from kyc.beneficiaries import beneficiaries_text, shares_by_order
 from kyc.models import (
     Allocation,
     Asset,
@@ -259,6 +259,12 @@ class ExistingPolicyForm(KycForm):
             "annual_premium", "years_paid", "years_total", "start_date", "status",
         ]  # fmt: skip
         widgets = {"start_date": DATE}
+
+    def version_extras(self) -> dict[str, tuple[str, str]]:
+        # The beneficiary rows are posted with the policy: a change to them in another
+        # window makes this form stale as well.
+        rows = self.instance.beneficiaries.select_related("person")
+        return {"beneficiaries": (str(_("Beneficiaries")), beneficiaries_text(rows))}
 
 
 class BaseBeneficiaryForm(RulesModelForm):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from auditlog.models import LogEntry
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator
-from django.db.models import Field, ForeignObjectRel, Model, Prefetch, QuerySet
+from django.db.models import Field, ForeignObjectRel, JSONField, Model, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -209,6 +210,14 @@ def field_value(field: Field[Any, Any], value: Any, *, exact: bool = False) -> s
         if _is_percent(field):
             return f"{value.normalize():f}%"
         return format_both(value) if exact else format_yuan(value)
+    if isinstance(field, JSONField):
+        # A summary such as what a merge moved, {"people": 2}: "people 2，plans 1".
+        try:
+            data = json.loads(value) if isinstance(value, str) else value
+        except ValueError:
+            return str(value)
+        if isinstance(data, dict):
+            return "，".join(f"{key} {count}" for key, count in data.items())
     return str(value)
 
 

@@ -13,6 +13,7 @@ from django import forms
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from advisor_crm.accounts.models import User
 from advisor_crm.saving import form_save, row_save
@@ -292,15 +293,15 @@ def client_erase(*, client: Client, user: User, reason: str) -> ClientErasure:
 # Merging duplicate clients (clients.events.clients_merging) ----------------------------
 
 MERGE_MOVES: tuple[tuple[type[models.Model], str], ...] = (
-    (PersonLink, "relationships"),
-    (Enterprise, "enterprises"),
-    (Asset, "assets"),
-    (Liability, "liabilities"),
-    (IncomeSource, "income sources"),
-    (Allocation, "allocations"),
-    (ExistingPolicy, "existing policies"),
-    (PolicyBeneficiary, "policy beneficiaries"),
-    (SensitiveConsent, "consents"),
+    (PersonLink, gettext_noop("relationships")),
+    (Enterprise, gettext_noop("enterprises")),
+    (Asset, gettext_noop("assets")),
+    (Liability, gettext_noop("liabilities")),
+    (IncomeSource, gettext_noop("income sources")),
+    (Allocation, gettext_noop("allocations")),
+    (ExistingPolicy, gettext_noop("existing policies")),
+    (PolicyBeneficiary, gettext_noop("policy beneficiaries")),
+    (SensitiveConsent, gettext_noop("consents")),
 )
 
 
@@ -319,14 +320,14 @@ def on_client_merging(*, survivor: Client, merged: Client, **_kwargs: Any) -> di
     merged_self = Person.objects.filter(client=merged, relationship=Relationship.SELF).first()
     survivor_self = Person.objects.filter(client=survivor, relationship=Relationship.SELF).first()
     others = Person.objects.filter(client=merged).exclude(relationship=Relationship.SELF)
-    moved["people"] = others.update(client=survivor)
+    moved[gettext_noop("people")] = others.update(client=survivor)
     for model, label in MERGE_MOVES:
         moved[label] = model._default_manager.filter(client=merged).update(client=survivor)
     if merged_self is not None and survivor_self is None:
         Person.objects.filter(pk=merged_self.pk).update(client=survivor)
     elif merged_self is not None and survivor_self is not None:
         _person_replace(old=merged_self, new=survivor_self)
-    moved["household figures"] = _household_merge(survivor=survivor, merged=merged)
+    moved[gettext_noop("household figures")] = _household_merge(survivor=survivor, merged=merged)
     completeness_store(client=survivor)
     changed: list[type[models.Model]] = [Person, *(model for model, _label in MERGE_MOVES)]
     for model in changed:
@@ -381,3 +382,24 @@ def _household_merge(*, survivor: Client, merged: Client) -> int:
         row_save(instance=current, fields=gaps)
     old.delete()
     return 1
+
+
+def on_client_merge_preview(
+    *, survivor: Client, merged: Client, **_kwargs: Any
+) -> dict[str, tuple[int, int]]:
+    """The rows of both maps a merge would put together (clients.events)."""
+
+    def count(model: type[models.Model], client: Client) -> int:
+        rows = model._default_manager.filter(client=client)
+        if model is Person:
+            rows = rows.exclude(relationship=Relationship.SELF)
+        return rows.count()
+
+    shown = (
+        (Person, gettext_noop("people")),
+        (Asset, gettext_noop("assets")),
+        (Liability, gettext_noop("liabilities")),
+        (ExistingPolicy, gettext_noop("existing policies")),
+        (Allocation, gettext_noop("allocations")),
+    )
+    return {label: (count(model, merged), count(model, survivor)) for model, label in shown}

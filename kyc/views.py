@@ -245,7 +245,10 @@ def kyc_household(request: AuthenticatedRequest, client_id: int) -> HttpResponse
     form = kyc_forms.HouseholdForm(request.POST or None, instance=kyc.household, client=client)
     saved = request.method == "POST" and form.is_valid()
     if saved:
-        kyc_services.kyc_item_save(form=form)
+        household = kyc_services.kyc_item_save(form=form)
+        # The form goes back unbound, carrying the version just saved: the next change
+        # from this window is not taken for a stale one.
+        form = kyc_forms.HouseholdForm(instance=household, client=client)
     response = render(
         request, f"{PAGE}#household", {"client": client, "household_form": form, "saved": saved}
     )

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from clients import events as clients_events
 from kyc import events as kyc_events
 from kyc.models import ExistingPolicy
@@ -49,6 +51,10 @@ def _on_clients_merging(*, survivor: Any, merged: Any, **_kwargs: Any) -> dict[s
     ClientScore.objects.filter(client=merged).delete()
     history = ScoreHistory.objects.filter(client=merged).update(client=survivor)
     reviewed = P100Note.objects.filter(client=survivor).values("review")
-    P100Note.objects.filter(client=merged, review__in=reviewed).delete()
+    dropped, _by_model = P100Note.objects.filter(client=merged, review__in=reviewed).delete()
     notes = P100Note.objects.filter(client=merged).update(client=survivor)
-    return {"score history": history, "P100 notes": notes}
+    return {
+        gettext_noop("score history"): history,
+        gettext_noop("P100 notes"): notes,
+        gettext_noop("P100 notes of the same review dropped"): dropped,
+    }

@@ -7,3 +7,39 @@ window.addEventListener("pageshow", function (event) {
     window.location.reload();
   }
 });
+
+// A save refused with 409 (a save that lost the race to another window, or a closed
+// case) answers with the reason as text. htmx swaps no error response, so without this
+// the refusal would go unseen and the field would seem saved: show the reason in the
+// form that sent it, with a way to reload the saved values.
+document.addEventListener("htmx:responseError", function (event) {
+  var xhr = event.detail.xhr;
+  if (!xhr || xhr.status !== 409) {
+    return;
+  }
+  var source = event.detail.elt;
+  var form = (source.closest && source.closest("form")) || source;
+  var old = form.querySelector(":scope > .form-errors.refused");
+  if (old) {
+    old.remove();
+  }
+  var box = document.createElement("div");
+  box.className = "form-errors refused";
+  box.setAttribute("role", "alert");
+  var reason = document.createElement("p");
+  reason.textContent = xhr.responseText;
+  box.appendChild(reason);
+  var reload = document.createElement("button");
+  reload.type = "button";
+  reload.className = "primary";
+  reload.textContent = document.body.dataset.reloadLabel || "Reload";
+  reload.addEventListener("click", function () {
+    window.location.reload();
+  });
+  box.appendChild(reload);
+  form.insertBefore(box, form.firstChild);
+  var state = form.querySelector(".save-state");
+  if (state) {
+    state.textContent = "";
+  }
+});

@@ -21,10 +21,10 @@ from advisor_crm.versioning import FIELD, StaleEdit
 from clients.forms import ClientForm
 from clients.models import Client
 from kms.forms import ParametersForm, ProposalBeneficiaryFormSet, ProposalItemForm
-from kms.models import Parameter, ProposalItem
+from kms.models import Parameter, ProposalBeneficiary, ProposalItem
 from kyc import forms as kyc_forms
 from kyc import selectors as kyc_selectors
-from kyc.models import Household, Person
+from kyc.models import Household, Person, PolicyBeneficiary
 from scoring.forms import RuleForm, TiersForm
 from scoring.models import Rule
 from tests.conftest import Cast, logged_in
@@ -32,10 +32,12 @@ from tests.factories import (
     form_data,
     kyc_edit_data,
     kyc_new_data,
+    make_beneficiary,
     make_case,
     make_household,
     make_item,
     make_person,
+    make_policy,
     make_version,
 )
 
@@ -157,9 +159,65 @@ def test_it_refuses_a_stale_household_and_keeps_the_saved_spending(cast: Cast) -
 
     html = _html(response)
     assert REFUSED in html
-    assert "<td><strong>600000</strong></td>" in html or "<strong>60万</strong>" in html
+    assert "<td><strong>600000</strong></td>" in html
     household = Household.objects.get(client=client)
     assert (household.annual_spending, household.no_policies) == (Decimal(600_000), False)
+
+
+def test_it_saves_a_second_household_change_from_the_same_window(cast: Cast) -> None:
+    """The issue's A.2 steps in one window: 60万, then the tick; both are kept."""
+    client = cast.advisor_client
+    url = reverse("kyc:household", args=[client.pk])
+    http = _http(cast.advisor)
+    first = http.post(url, {**_household(client), "annual_spending": "60万"}, headers=HTMX)
+
+    returned = {FIELD: _version_in(_html(first)), "annual_spending": "600000"}
+    second = http.post(url, {**returned, "no_policies": "on"}, headers=HTMX)
+
+    assert "✓ Saved" in _html(second)
+    household = Household.objects.get(client=client)
+    assert (household.annual_spending, household.no_policies) == (Decimal(600_000), True)
+
+
+def test_it_refuses_a_stale_policy_whose_beneficiaries_changed_elsewhere(cast: Cast) -> None:
+    client = cast.advisor_client
+    wife = make_person(client=client, name="陈静")
+    son = make_person(client=client, relationship="child", name="陈小北")
+    policy = make_policy(client=client)
+    make_beneficiary(policy=policy, person=wife, order=1)
+    stale = kyc_edit_data(key="policies", item=policy, product_name="改名")
+    PolicyBeneficiary.objects.filter(policy=policy).update(person=son)
+
+    response = _http(cast.advisor).post(
+        reverse("kyc:item", args=[client.pk, "policies", policy.pk]), stale, headers=HTMX
+    )
+
+    assert REFUSED in _html(response)
+    policy.refresh_from_db()
+    assert policy.product_name == "平安福"
+    assert PolicyBeneficiary.objects.get(policy=policy).person == son
+
+
+@pytest.mark.parametrize(
+    "version", ["{}", '{"policyholder": "x", "insured": [1, "y"]}', "[1]", "not json"]
+)
+def test_it_refuses_a_hand_made_version_without_a_500(cast: Cast, version: str) -> None:
+    client = cast.advisor_client
+    me = make_person(client=client, relationship="self", name=client.name)
+    case = make_case(client=client)
+    item = make_item(case=case, policyholder=me, insured=me)
+    ProposalItem.objects.filter(pk=item.pk).update(insurer="改过的")
+
+    response = _http(cast.advisor).post(
+        reverse("kms:item", args=[case.pk, item.pk]),
+        {**_proposal(item), FIELD: version, "annual_premium": "2万"},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 200
+    assert "form-errors" in _html(response)
+    item.refresh_from_db()
+    assert (item.insurer, item.annual_premium) == ("改过的", Decimal(10_000))
 
 
 # Proposal items: the issue's case -----------------------------------------------------
@@ -185,6 +243,32 @@ def test_it_keeps_the_sum_assured_of_tab_a_when_stale_tab_b_changes_the_premium(
     assert "Sum assured (yuan)" in html and "<strong>3000000</strong>" in html
     item.refresh_from_db()
     assert (item.sum_assured, item.annual_premium) == (Decimal(3_000_000), Decimal(10_000))
+
+
+def test_it_refuses_a_stale_item_whose_beneficiaries_changed_in_another_window(
+    cast: Cast,
+) -> None:
+    """The beneficiary rows post with the item: saving stale rows would undo tab A's."""
+    client = cast.advisor_client
+    me = make_person(client=client, relationship="self", name=client.name)
+    wife = make_person(client=client, name="许静")
+    son = make_person(client=client, relationship="child", name="许小宝")
+    case = make_case(client=client)
+    item = make_item(case=case, policyholder=me, insured=me, beneficiaries=((wife, 1, None),))
+    stale = _proposal(item)
+    ProposalBeneficiary.objects.filter(item=item).update(person=son)
+
+    response = _http(cast.advisor).post(
+        reverse("kms:item", args=[case.pk, item.pk]),
+        {**stale, "annual_premium": "2万"},
+        headers=HTMX,
+    )
+
+    html = _html(response)
+    assert REFUSED in html
+    assert "<td>Beneficiaries</td><td>1. 许静</td><td><strong>1. 许小宝</strong></td>" in html
+    item.refresh_from_db()
+    assert item.annual_premium == Decimal(10_000)
 
 
 def test_it_refuses_a_save_that_lost_the_race_past_validation(cast: Cast) -> None:

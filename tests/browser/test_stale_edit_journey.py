@@ -122,3 +122,36 @@ def test_it_refuses_a_kyc_person_changed_in_another_window(
     wife.refresh_from_db()
     assert (wife.occupation, wife.notes) == ("主任医师", "")
     assert Person.objects.filter(client=client, name="韩雪").count() == 1
+
+
+def test_it_shows_a_refusal_that_came_back_as_409_in_the_form(page: Any, live_server: Any) -> None:
+    """A save that lost the race past validation answers 409 (advisor_crm.middleware);
+    htmx swaps no error response, so pages.js puts the reason in the form."""
+    advisor = make_user(username="race_advisor")
+    client = make_client(owner=advisor, name="秦岚")
+    wife = make_person(client=client, name="秦雪", occupation="律师")
+    base = live_server.url
+    item = f"#item-people-{wife.pk}"
+    _login(page, base, advisor.username)
+    page.goto(f"{base}/clients/{client.pk}/kyc/")
+    page.click(f"{item} >> text=编辑")
+    occupation = page.locator(f"{item} form input[name=occupation]")
+    occupation.wait_for()
+    reason = "你打开此表单后，已有人保存了这条记录，因此你的修改没有保存。"
+    page.route(
+        f"**/clients/{client.pk}/kyc/people/{wife.pk}/",
+        lambda route: (
+            route.fulfill(status=409, body=reason, content_type="text/plain; charset=utf-8")
+            if route.request.method == "POST"
+            else route.continue_()
+        ),
+    )
+
+    occupation.fill("合伙人")
+    occupation.dispatch_event("change")
+    refusal = page.locator(f"{item} form .form-errors.refused")
+    refusal.wait_for()
+
+    assert reason in refusal.inner_text()
+    assert refusal.locator("button", has_text="重新载入已保存的内容").count() == 1
+    assert page.locator(f"{item} form .save-state .ok").count() == 0

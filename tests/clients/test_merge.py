@@ -139,8 +139,15 @@ def test_it_moves_the_map_cases_plans_and_history_to_the_surviving_client(cast: 
     )
     assert record.moved["people"] == 2
     assert record.moved["KMS cases"] == 1
-    history = _html(logged_in(cast.lead).get(reverse("kyc:history", args=[survivor.pk])))
-    assert "#" + str(duplicate.pk) in history or str(duplicate.pk) in history
+    history = _html(
+        logged_in(cast.lead).get(reverse("kyc:history", args=[survivor.pk]), headers=ENGLISH)
+    )
+    assert "added · client merge" in history
+    assert (
+        f'<td>number of the merged client</td><td class="before">—</td>'
+        f'<td class="after">{duplicate.pk}</td>'
+    ) in history
+    assert "people 2，" in history  # what moved, as a line, not raw JSON
 
 
 def test_it_shows_both_clients_before_merging_and_changes_nothing_until_confirmed(
@@ -155,8 +162,28 @@ def test_it_shows_both_clients_before_merging_and_changes_nothing_until_confirme
 
     assert f"#{duplicate.pk}" in page  # offered as a likely duplicate (same name)
     assert "Check before merging" in review and "13912345678" in review
+    assert '<td>people</td><td class="num">0</td>' in review
+    assert "Both clients have a KYC map" not in review
     assert Client.objects.filter(pk=duplicate.pk).exists()
     assert not ClientMerge.objects.exists()
+
+
+def test_it_warns_when_both_clients_have_a_map(cast: Cast) -> None:
+    survivor, duplicate = _duplicate_pair(cast)
+    make_person(client=survivor, name="许静")
+    make_person(client=duplicate, name="许静")
+    make_person(client=duplicate, relationship="child", name="许小宝")
+
+    review = _html(
+        logged_in(cast.lead).post(
+            reverse("clients:merge", args=[survivor.pk]),
+            {"number": str(duplicate.pk)},
+            headers=ENGLISH,
+        )
+    )
+
+    assert '<td>people</td><td class="num">2</td><td class="num">1</td>' in review
+    assert "Both clients have a KYC map. Nothing is matched up" in review
 
 
 def test_it_refuses_two_clients_with_different_id_numbers(cast: Cast) -> None:
@@ -224,7 +251,14 @@ def test_it_refuses_odd_input_with_a_message(cast: Cast, number: str) -> None:
     )
 
     assert response.status_code == 200
-    assert 'class="error"' in _html(response) or "form-errors" in _html(response)
+    html = _html(response)
+    expected = {
+        "abc": "Enter a whole number.",
+        "-1": "Ensure this value is greater than or equal to 1.",
+        "99999999999999999999": "Ensure this value is less than or equal to 2147483647.",
+        "": "Choose the client to merge into this one.",
+    }[number]
+    assert expected in html
     assert Client.objects.count() == 3
 
 
@@ -246,6 +280,21 @@ def test_it_undoes_the_whole_merge_when_a_row_could_not_be_moved(cast: Cast) -> 
     assert Person.objects.get(pk=dup_me.pk).client_id == duplicate.pk
     assert KmsCase.objects.filter(client=duplicate).count() == 1
     assert not ClientMerge.objects.exists()
+
+
+def test_it_merges_a_client_that_had_absorbed_another(cast: Cast) -> None:
+    """A chain: C into B, then B into A; A keeps both records of the merges."""
+    a = cast.advisor_client
+    b = make_client(owner=cast.teammate, name=a.name)
+    c = make_client(owner=cast.teammate, name=a.name)
+
+    first = services.client_merge(user=cast.lead, survivor=b, merged=c)
+    response = _merge(cast.lead, a, b)
+
+    assert response.status_code == 303
+    first.refresh_from_db()
+    assert first.survivor == a
+    assert ClientMerge.objects.filter(survivor=a).count() == 2
 
 
 def test_it_sends_anonymous_visitors_from_the_merge_to_login(cast: Cast) -> None:

@@ -452,7 +452,7 @@ def test_it_keeps_the_rejected_parameter_as_typed(cast: Cast) -> None:
     assert 'name="concentration_share" value="-5"' in _html(response)
 
 
-@pytest.mark.parametrize("typed", ["NaN", "Infinity", "1e20"])
+@pytest.mark.parametrize("typed", ["NaN", "Infinity", "1e20", "999999999999.995"])
 def test_it_rejects_a_parameter_that_is_no_storable_number(cast: Cast, typed: str) -> None:
     response = _en(cast.admin).post(
         reverse("kms:parameters"), _parameters_data(concentration_share=typed)
