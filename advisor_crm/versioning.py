@@ -274,3 +274,15 @@ def row_check(form: VersionedForm, instance: models.Model) -> None:
     changes = form.stale_against(current)
     if changes is None or changes:
         raise StaleEdit(str(STALE))
+
+
+def recheck(form: VersionedForm, fresh: VersionedForm) -> None:
+    """Refuse a save whose stored values moved since the form was validated.
+
+    For forms that are not one model row (a set of parameters, tiers, a rule edited
+    through a plain form): the caller holds a lock on what is saved and builds `fresh`
+    from the database under it, as the form would be rendered now.
+    """
+    changes = form.stale_against(fresh.version_values())
+    if changes is None or changes:
+        raise StaleEdit(str(STALE))

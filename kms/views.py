@@ -12,6 +12,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -19,7 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 
+from advisor_crm import locks
 from advisor_crm.http import AuthenticatedRequest, admin_required
+from advisor_crm.versioning import recheck
 from clients.selectors import client_get_for_user
 from kms import selectors, services, validation
 from kms.forms import (
@@ -379,9 +382,14 @@ def parameters(request: AuthenticatedRequest) -> HttpResponse:
     form = ParametersForm(request.POST or None)
     saved = request.method == "POST" and form.is_valid()
     if saved:
-        services.parameters_set(
-            values={spec.key: form.cleaned_data[spec.key] for spec in SPECS}, user=request.user
-        )
+        with transaction.atomic():
+            # Two admins saving at once: the second waits here, then finds the first's.
+            locks.transaction_lock(locks.PARAMETERS, 0)
+            recheck(form, ParametersForm())
+            services.parameters_set(
+                values={spec.key: form.cleaned_data[spec.key] for spec in SPECS},
+                user=request.user,
+            )
         form = ParametersForm()
     rows = [{"spec": spec, "field": form[spec.key]} for spec in SPECS]
     return render(

@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -18,6 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from advisor_crm.accounts.models import User
 from advisor_crm.http import AuthenticatedRequest, admin_required
+from advisor_crm.versioning import recheck
 from scoring import selectors, services
 from scoring.conditions import ConditionError, parse
 from scoring.fields import FIELDS
@@ -98,7 +100,12 @@ def rule_edit(
     rule = get_object_or_404(Rule, pk=rule_id, version=version) if rule_id else None
     form = RuleForm(request.POST or None, rule=rule)
     if request.method == "POST" and form.is_valid():
-        services.rule_save(version=version, rule=rule, **form.cleaned_data)
+        with transaction.atomic():
+            if rule is not None:
+                # A save of the same rule from another window waits here, then is seen.
+                locked = Rule.objects.select_for_update().get(pk=rule.pk)
+                recheck(form, RuleForm(rule=locked))
+            services.rule_save(version=version, rule=rule, **form.cleaned_data)
         return HttpResponseClientRedirect(reverse("scoring:editor", args=[version.pk]))
     return render(
         request, "scoring/editor.html#rule-form", {"version": version, "rule": rule, "form": form}
@@ -144,7 +151,11 @@ def tiers(request: AuthenticatedRequest, version_id: int) -> HttpResponse:
     version = _draft(version_id)
     form = TiersForm(request.POST, tiers=_tiers(version))
     if form.is_valid():
-        services.tiers_set(version=version, tiers=form.cleaned_data["tiers"])
+        with transaction.atomic():
+            # The tiers are saved as a set: lock their version, then read them again.
+            RuleSetVersion.objects.select_for_update().filter(pk=version.pk).first()
+            recheck(form, TiersForm(tiers=_tiers(version)))
+            services.tiers_set(version=version, tiers=form.cleaned_data["tiers"])
         return _editor(request, version, tiers_saved=True)
     return _editor(request, version, tiers_form=form)
 

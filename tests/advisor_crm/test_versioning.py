@@ -401,3 +401,48 @@ def _client_edit(client: Client) -> dict[str, str]:
     data = form_data(ClientForm(instance=fresh, user=fresh.owner))
     data.pop("duplicate_confirmed", None)
     return data
+
+
+def test_it_answers_409_when_parameters_change_between_validation_and_save(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parameters are a set, not one row: the save locks the set and reads it again."""
+    original = ParametersForm.full_clean
+
+    def validate_then_lose_the_race(form: ParametersForm) -> None:
+        original(form)
+        if form.is_bound:
+            Parameter.objects.create(key="liquidity_months", value=12, updated_by=cast.lead)
+
+    data = form_data(ParametersForm())
+    monkeypatch.setattr(ParametersForm, "full_clean", validate_then_lose_the_race)
+    response = _http(cast.admin).post(
+        reverse("kms:parameters"), {**data, "concentration_share": "75"}, headers=HTMX
+    )
+
+    assert response.status_code == 409
+    assert list(Parameter.objects.values_list("key", "value")) == [
+        ("liquidity_months", Decimal(12))
+    ]
+
+
+def test_it_answers_409_when_tiers_change_between_validation_and_save(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    version = make_version(created_by=cast.admin)
+    tiers = list(version.tiers.values_list("label", "min_score"))
+    data = form_data(TiersForm(tiers=tiers))
+    original = TiersForm.full_clean
+
+    def validate_then_lose_the_race(form: TiersForm) -> None:
+        original(form)
+        if form.is_bound:
+            version.tiers.filter(label="金").update(min_score=45)
+
+    monkeypatch.setattr(TiersForm, "full_clean", validate_then_lose_the_race)
+    response = _http(cast.admin).post(
+        reverse("scoring:tiers", args=[version.pk]), {**data, "label_1": "铜"}, headers=HTMX
+    )
+
+    assert response.status_code == 409
+    assert list(version.tiers.values_list("label", "min_score")) == [("金", 45), ("银", -1000)]
