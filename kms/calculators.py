@@ -117,7 +117,7 @@ def life_cover_need(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calcu
             ("annual_spending", _("Annual household spending"), facts.annual_spending, True),
             ("allocations", _("Education and support still to pay"), _allocation_remaining(facts, {AllocationPurpose.EDUCATION, AllocationPurpose.SUPPORT}), True),
             ("liquid_assets", _("Liquid assets"), facts.liquid_assets, True),
-            ("existing_cover", _("Existing life cover on the main earner"), facts.life_cover_on(earner) if earner else ZERO, True),
+            ("existing_cover", _("Existing life cover on the main earner (not counting benefits to a former spouse)"), facts.life_cover_on(earner) if earner else ZERO, True),
         ],
         overrides,
     )  # fmt: skip

@@ -217,22 +217,54 @@ def company_family_mixing(facts: Facts) -> Detection | None:
     _("Marital common property without arrangements"),
 )
 def marital_common(facts: Facts) -> Detection | None:
+    """Marital common property that no arrangement keeps out of a division.
+
+    Arranged is what a trust holds, and the money of wishes paid in a way that keeps it
+    the recipient's own (through a trust, as a policy benefit, as a designated gift):
+    a lump sum, a yearly amount over its years, or a share of the wealth. Only the part
+    of the common property left over counts: a 500万 gift does not arrange 7000万.
+    Keeping control of a wish is how the client wants it paid, not an arrangement.
+    """
+    # What a trust holds is the trust's, whatever the spouses' property was before.
     common = sum(
-        (a.value for a in facts.kyc.assets if a.marital == MaritalProperty.MARITAL_COMMON), ZERO
+        (
+            a.value
+            for a in facts.kyc.assets
+            if a.marital == MaritalProperty.MARITAL_COMMON and a.category != AssetCategory.TRUST
+        ),
+        ZERO,
     )
-    married = facts.kinship.client_is_married
-    # Arranged: a trust holds part of the wealth, or an allocation is paid in a way that
-    # keeps it out of marital property (a trust, a policy benefit, a designated gift).
-    # Keeping control of a wish is how the client wants it paid, not an arrangement.
-    arranged = any(a.category == AssetCategory.TRUST for a in facts.kyc.assets) or any(
-        a.stays_personal for a in facts.kyc.allocations
-    )
-    if not (married and common and not arranged):
+    if not (facts.kinship.client_is_married and common):
         return None
+    arranged = sum((a.value for a in facts.kyc.assets if a.category == AssetCategory.TRUST), ZERO)
+    for allocation in facts.kyc.allocations:
+        if allocation.stays_personal:
+            arranged += _allocation_money(allocation, facts.kyc.assets_total)
+    left = common - arranged
+    if left <= 0:
+        return None
+    if not arranged:
+        return Detection(Severity.MEDIUM, [
+            fact(gettext_noop("Marital common property of %(amount)s (%(share)s%% of assets) with no trust, agreement or policy structure"),
+                 amount=common, share=_share(common, facts.kyc.assets_total)),
+        ])  # fmt: skip
     return Detection(Severity.MEDIUM, [
-        fact(gettext_noop("Marital common property of %(amount)s (%(share)s%% of assets) with no trust, agreement or policy structure"),
-             amount=common, share=_share(common, facts.kyc.assets_total)),
+        fact(gettext_noop("Marital common property of %(amount)s (%(share)s%% of assets), of which %(left_amount)s is not covered by a trust, a designated gift or a policy benefit (%(arranged_amount)s arranged)"),
+             amount=common, share=_share(common, facts.kyc.assets_total), left_amount=left, arranged_amount=arranged),
     ])  # fmt: skip
+
+
+def _allocation_money(allocation: Any, wealth: Decimal) -> Decimal:
+    """The money a wish moves: its lump sum, its yearly amount over its years (one year
+    when open-ended: no more can be counted on), or its share of the wealth."""
+    if allocation.lump_sum is not None:
+        return Decimal(allocation.lump_sum)
+    if allocation.annual_amount is not None:
+        end = allocation.end_year or allocation.start_year
+        return Decimal(allocation.annual_amount) * max(end - allocation.start_year + 1, 1)
+    if allocation.share_percent is not None:
+        return wealth * Decimal(allocation.share_percent) / 100
+    return ZERO
 
 
 @detector(

@@ -9,7 +9,7 @@ from functools import cached_property
 from django.utils import timezone
 
 from kms.parameters import parameter_values
-from kyc.kinship import Kinship
+from kyc.kinship import Kin, Kinship
 from kyc.models import (
     ExistingPolicy,
     Person,
@@ -50,14 +50,44 @@ class Facts:
         return [p for p in self.kyc.policies if p.is_in_force]
 
     def life_cover_on(self, person: Person) -> Decimal:
+        """Life cover on a person that reaches the family: a benefit named for a former
+        spouse does not (see reaching_family)."""
         return sum(
             (
-                p.sum_assured
+                (p.sum_assured * self.reaching_family(p)).quantize(Decimal("0.01"))
                 for p in self.in_force_policies
                 if p.insured_id == person.pk and p.product_type in LIFE_COVER_TYPES
             ),
             Decimal(0),
         )
+
+    def reaching_family(self, policy: ExistingPolicy) -> Decimal:
+        """The part of a policy's benefit that is not paid to a former spouse of the insured.
+
+        The first order of beneficiaries takes the benefit (Insurance Law art. 40), in the
+        shares given, or equally when none is given. No beneficiary, or the legal heirs,
+        pays the estate, of which a former spouse is no heir.
+        """
+        rows = list(policy.beneficiaries.all())
+        if not rows or policy.insured is None:
+            return Decimal(1)
+        first = min(row.order for row in rows)
+        takers = [row for row in rows if row.order == first]
+        given = [row.share_percent for row in takers if row.share_percent is not None]
+        whole = Decimal(sum(given)) if len(given) == len(takers) and sum(given) else None
+        reaching = Decimal(0)
+        for row in takers:
+            share = (
+                Decimal(row.share_percent) / whole
+                if whole is not None and row.share_percent is not None
+                else Decimal(1) / len(takers)
+            )
+            former = row.person is not None and (
+                self.kinship.relation(row.person, to=policy.insured) == Kin.EX_SPOUSE
+            )
+            if not former:
+                reaching += share
+        return reaching
 
     def death_cover_on(self, person: Person) -> Decimal:
         """Existing death benefits on a person, for the minors' caps."""

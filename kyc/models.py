@@ -217,6 +217,10 @@ class Person(ClientOwned):
                 errors["divorced_on"] = _("Only a former spouse has a divorce date.")
             elif self.divorced_on > timezone.localdate():
                 errors["divorced_on"] = _("A divorce date cannot be in the future.")
+            elif (
+                self.judged("birth_date") and self.birth_date and self.divorced_on < self.birth_date
+            ):
+                errors["divorced_on"] = _("A divorce date cannot be before the birth date.")
         if (
             self.judged("relationship")
             and self.relationship == Relationship.SELF
@@ -225,6 +229,20 @@ class Person(ClientOwned):
             others = Person.objects.filter(client_id=self.client_id, relationship=Relationship.SELF)
             if others.exclude(pk=self.pk).exists():
                 errors["relationship"] = _("The client is already in the map.")
+        if (
+            self.judged("relationship")
+            and self.relationship == Relationship.SPOUSE
+            and self.client_id
+        ):
+            # One marriage at a time: an earlier spouse is a former spouse (离异).
+            current = Person.objects.filter(
+                client_id=self.client_id, relationship=Relationship.SPOUSE
+            )
+            spouse = current.exclude(pk=self.pk).first()
+            if spouse is not None:
+                errors["relationship"] = _(
+                    "The client already has a spouse, %(name)s. Record an earlier spouse as a former spouse."
+                ) % {"name": spouse.name}
         year = self.birth_year_as_entered
         generation = GENERATION.get(self.relationship)
         judged = self.judged("relationship", "birth_date", "age")
@@ -415,7 +433,9 @@ class Asset(ClientOwned):
     )
     # Blank means the category's usual number (Asset.clean), whichever way the asset
     # comes in: a pre-filled 1 made company equity and property count as cash.
-    liquidity_days = models.PositiveIntegerField(_("days to turn into cash"), blank=True)
+    liquidity_days = models.PositiveIntegerField(
+        _("days to turn into cash"), blank=True, validators=[MaxValueValidator(36_500)]
+    )
     account_details = EncryptedTextField(_("account details"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
@@ -512,7 +532,12 @@ class Liability(ClientOwned):
         ),
     )
     annual_repayment = money(_("annual repayment (yuan)"), optional=True)
-    due_year = models.PositiveSmallIntegerField(_("due year"), null=True, blank=True)
+    due_year = models.PositiveSmallIntegerField(
+        _("due year"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1900), MaxValueValidator(2200)],
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
@@ -677,7 +702,9 @@ class Allocation(ClientOwned):
         related_name="allocations",
         help_text=_("Leave empty when it comes from the household's wealth as a whole."),
     )
-    keep_control = models.BooleanField(_("client keeps control"), default=True)
+    # Not ticked until the client says so: a pre-filled tick would state a wish the
+    # client never expressed (as the pre-filled days to cash once stated a liquidity).
+    keep_control = models.BooleanField(_("client keeps control"), default=False)
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:

@@ -43,3 +43,46 @@ document.addEventListener("htmx:responseError", function (event) {
     state.textContent = "";
   }
 });
+
+// An autosaving form is replaced by the server's answer when its save returns. If the
+// user went on typing or ticking in it while the save was on its way, that answer
+// would wipe what they just did. Keep the form as it is then: take from the answer
+// only the row's new version and the save state; the change just made saves next,
+// with that version.
+document.addEventListener("input", markTypedDuringSave, true);
+document.addEventListener("change", markTypedDuringSave, true);
+
+function markTypedDuringSave(event) {
+  var form = event.target && event.target.closest && event.target.closest("form");
+  if (form && form.classList.contains("htmx-request")) {
+    form.dataset.typedDuringSave = "1";
+  }
+}
+
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var form = event.detail.elt;
+  if (!form || form.tagName !== "FORM" || !form.dataset.typedDuringSave) {
+    return;
+  }
+  delete form.dataset.typedDuringSave;
+  if (event.detail.xhr.status !== 200) {
+    return;
+  }
+  var answer = document.createElement("template");
+  answer.innerHTML = event.detail.serverResponse;
+  var fresh = answer.content.querySelector("form");
+  if (!fresh) {
+    return;
+  }
+  event.detail.shouldSwap = false;
+  var version = fresh.querySelector("input[name=row_version]");
+  var mine = form.querySelector("input[name=row_version]");
+  if (version && mine) {
+    mine.value = version.value;
+  }
+  var state = fresh.querySelector(".save-state");
+  var myState = form.querySelector(".save-state");
+  if (state && myState) {
+    myState.innerHTML = state.innerHTML;
+  }
+});

@@ -3,6 +3,7 @@ stale one is refused, shows what changed, and a reload brings the saved values."
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -155,3 +156,53 @@ def test_it_shows_a_refusal_that_came_back_as_409_in_the_form(page: Any, live_se
     assert reason in refusal.inner_text()
     assert refusal.locator("button", has_text="重新载入已保存的内容").count() == 1
     assert page.locator(f"{item} form .save-state .ok").count() == 0
+
+
+def test_it_keeps_what_was_typed_while_a_save_was_on_its_way(page: Any, live_server: Any) -> None:
+    """The trial's 映射 case: a save returns while the advisor types in another field;
+    the answer must not replace the form and wipe the typing."""
+    advisor = make_user(username="typing_advisor")
+    client = make_client(owner=advisor, name="罗斌")
+    wife = make_person(client=client, name="罗雪", occupation="会计")
+    base = live_server.url
+    item = f"#item-people-{wife.pk}"
+    _login(page, base, advisor.username)
+    page.goto(f"{base}/clients/{client.pk}/kyc/")
+    page.click(f"{item} >> text=编辑")
+    form = page.locator(f"{item} form")
+    form.locator("input[name=occupation]").wait_for()
+    slowed: list[str] = []
+
+    def slow_first_save(route: Any) -> None:
+        if route.request.method == "POST" and not slowed:
+            slowed.append(route.request.url)
+            time.sleep(1.5)  # the browser goes on meanwhile: the typing below happens
+        route.continue_()
+
+    page.route(f"**/clients/{client.pk}/kyc/people/{wife.pk}/", slow_first_save)
+    version_before = form.locator("input[name=row_version]").input_value()
+    form.locator("input[name=occupation]").fill("财务总监")
+    form.locator("input[name=occupation]").dispatch_event("change")
+    # 0.9 s later (after the 600 ms autosave delay, while the save is held), type notes.
+    page.evaluate(
+        """item => setTimeout(() => {
+            const notes = document.querySelector(item + ' form textarea[name=notes]');
+            notes.value = '周末可约';
+            notes.dispatchEvent(new Event('input', {bubbles: true}));
+        }, 900)""",
+        item,
+    )
+    page.wait_for_function(
+        "([item, v]) => document.querySelector(item + ' form input[name=row_version]').value !== v",
+        arg=[item, version_before],
+        timeout=8_000,
+    )
+
+    assert form.locator("textarea[name=notes]").input_value() == "周末可约"
+    form.locator("textarea[name=notes]").dispatch_event("change")
+    page.wait_for_function(
+        "item => document.querySelector(item + ' form .save-state .ok') !== null", arg=item
+    )
+    page.wait_for_timeout(1500)
+    wife.refresh_from_db()
+    assert (wife.occupation, wife.notes) == ("财务总监", "周末可约")

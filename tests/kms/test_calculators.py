@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone, translation
 
 from clients.models import Client
@@ -16,6 +17,7 @@ from tests.factories import (
     born,
     make_allocation,
     make_asset,
+    make_beneficiary,
     make_household,
     make_income,
     make_liability,
@@ -144,6 +146,38 @@ def test_it_computes_the_life_cover_need_from_the_kyc(cast: Cast) -> None:
     _assert_money(calculation, "5440000.00")
     assert calculation.subject is not None and calculation.subject.name == "赵立新"
     assert not any(i.overridden for i in calculation.inputs)
+
+
+@pytest.mark.parametrize(
+    ("ex_wife_share", "son_share", "counted"),
+    [
+        (None, None, "0"),
+        (Decimal(50), Decimal(50), "2500000"),
+        (Decimal(30), Decimal(70), "3500000"),
+    ],
+)
+def test_it_leaves_out_the_cover_a_former_spouse_would_receive(
+    cast: Cast, ex_wife_share: Decimal | None, son_share: Decimal | None, counted: str
+) -> None:
+    """A 500万 policy whose benefit goes to the ex-wife does not provide for the family."""
+    client = cast.advisor_client
+    me = make_person(client=client, relationship="self", name="孙建国", gender="male")
+    ex_wife = make_person(client=client, relationship="ex_spouse", name="王秀英")
+    son = make_person(client=client, relationship="child", name="孙小宝", gender="male")
+    policy = make_policy(
+        client=client, product_type="whole_life", insured=me, policyholder=me,
+        sum_assured=Decimal(5_000_000),
+    )  # fmt: skip
+    make_beneficiary(policy=policy, person=ex_wife, order=1, share_percent=ex_wife_share)
+    if son_share is not None:
+        make_beneficiary(policy=policy, person=son, order=1, share_percent=son_share)
+    else:
+        make_beneficiary(policy=policy, person=son, order=2)  # takes only if she cannot
+
+    calculation = life_cover_need(_facts(client), {})
+
+    values = {i.key: i.value for i in calculation.inputs}
+    assert values["existing_cover"] == Decimal(counted)
 
 
 def test_it_applies_the_advisors_life_cover_inputs(cast: Cast) -> None:

@@ -156,3 +156,56 @@ def test_it_refuses_a_debt_secured_by_another_clients_asset(cast: Cast) -> None:
         debt.full_clean()
 
     assert "secured_by" in refused.value.message_dict
+
+
+def test_it_refuses_a_second_current_spouse(cast: Cast) -> None:
+    client = cast.advisor_client
+    make_person(client=client, relationship="spouse", name="林晓燕")
+    second = Person(client=client, relationship="spouse", name="王秀英", gender="female")
+
+    with pytest.raises(ValidationError) as refused:
+        second.full_clean()
+
+    assert refused.value.message_dict["relationship"] == [
+        "The client already has a spouse, 林晓燕. Record an earlier spouse as a former spouse."
+    ]
+    # A former spouse beside the current one is what a second marriage looks like.
+    Person(client=client, relationship="ex_spouse", name="王秀英", gender="female").full_clean()
+
+
+def test_it_refuses_a_divorce_before_the_birth(cast: Cast) -> None:
+    ex = Person(
+        client=cast.advisor_client, relationship="ex_spouse", name="王秀英", gender="female",
+        birth_date=dt.date(1972, 1, 1), divorced_on=dt.date(1900, 1, 1),
+    )  # fmt: skip
+
+    with pytest.raises(ValidationError) as refused:
+        ex.full_clean()
+
+    assert refused.value.message_dict["divorced_on"] == [
+        "A divorce date cannot be before the birth date."
+    ]
+
+
+@pytest.mark.parametrize(("field", "value"), [("due_year", 1800), ("due_year", 2300)])
+def test_it_refuses_a_due_year_out_of_range(cast: Cast, field: str, value: int) -> None:
+    debt = Liability(
+        client=cast.advisor_client, kind="mortgage", amount=Decimal(1_000_000), **{field: value}
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        debt.full_clean()
+
+    assert field in refused.value.message_dict
+
+
+def test_it_refuses_days_to_cash_beyond_a_hundred_years(cast: Cast) -> None:
+    asset = Asset(
+        client=cast.advisor_client, category="real_estate", value=Decimal(1_000_000),
+        liquidity_days=99_999_999,
+    )  # fmt: skip
+
+    with pytest.raises(ValidationError) as refused:
+        asset.full_clean()
+
+    assert "liquidity_days" in refused.value.message_dict

@@ -38,13 +38,48 @@ def test_it_cites_the_common_property_and_its_share(cast: Cast) -> None:
     ]
 
 
-def test_it_stays_quiet_when_a_trust_holds_part_of_the_wealth(cast: Cast) -> None:
+def test_it_counts_only_what_a_trust_does_not_hold(cast: Cast) -> None:
     _married_with_assets(cast)
     make_asset(
         client=cast.advisor_client, category="trust", value=Decimal(500_000), liquidity_days=365
     )
 
+    detection = run("marital_common", cast.advisor_client)
+
+    # 3,000,000 common of 4,500,000 = 67%; 3,000,000 - 500,000 in trust = 2,500,000 left.
+    assert detection is not None
+    assert texts(detection) == [
+        "Marital common property of 3,000,000 yuan (67% of assets), of which 2,500,000 yuan "
+        "is not covered by a trust, a designated gift or a policy benefit (500,000 yuan arranged)"
+    ]
+
+
+def test_it_stays_quiet_when_a_trust_holds_as_much_as_the_common_property(cast: Cast) -> None:
+    _married_with_assets(cast)
+    make_asset(
+        client=cast.advisor_client, category="trust", value=Decimal(3_000_000), liquidity_days=365
+    )
+
     assert run("marital_common", cast.advisor_client) is None
+
+
+def test_a_small_gift_does_not_arrange_the_whole_common_property(cast: Cast) -> None:
+    """The trial's case: one 500万 designated gift against 7500万 of common property."""
+    client = cast.advisor_client
+    me = make_person(client=client, relationship="self", name="孙建国")
+    make_person(client=client, relationship="spouse", name="林晓燕")
+    daughter = make_person(client=client, relationship="child", name="孙丽")
+    make_asset(client=client, value=Decimal(75_000_000), marital="marital_common", owner_person=me)
+    make_allocation(
+        client=client, person=daughter, purpose="marriage", annual_amount=None,
+        lump_sum=Decimal(5_000_000), start_year=2030, end_year=None,
+        received_as="designated_gift",
+    )  # fmt: skip
+
+    detection = run("marital_common", client)
+
+    assert detection is not None
+    assert "of which 70,000,000 yuan is not covered" in texts(detection)[0]
 
 
 def test_a_wish_that_only_keeps_control_arranges_nothing(cast: Cast) -> None:
@@ -69,10 +104,11 @@ def test_it_stays_quiet_when_an_allocation_is_kept_out_of_marital_property(
     child = make_person(client=cast.advisor_client, relationship="child", name="赵可欣")
     make_allocation(
         client=cast.advisor_client, person=child, purpose="inheritance", annual_amount=None,
-        share_percent=Decimal(50), received_as=received_as,
+        share_percent=Decimal(75), received_as=received_as,
         trust_name="中信信托·家族信托 1号" if received_as == "trust" else "",
     )  # fmt: skip
 
+    # 75% of the 4,000,000 of wealth covers the 3,000,000 of common property.
     assert run("marital_common", cast.advisor_client) is None
 
 
