@@ -217,8 +217,10 @@ class VersionedForm(forms.BaseForm):
         if isinstance(field, forms.BooleanField):
             return gettext("Yes") if value else gettext("No")
         if isinstance(field, forms.DecimalField):
+            # An amount field of a higher app may say how pages show it (display).
+            show = getattr(field, "display", field.prepare_value)
             try:
-                return str(field.prepare_value(Decimal(str(value))))
+                return str(show(Decimal(str(value))))
             except ArithmeticError:
                 return str(value)
         if isinstance(field, forms.DateTimeField):

@@ -84,6 +84,10 @@ class YuanField(forms.DecimalField):
                 params={"limit": _lazy_format_yuan(limit)},
             )
 
+    def display(self, value: Decimal) -> str:
+        """An amount as pages show it (500万元), e.g. in a stale form's list of changes."""
+        return format_yuan(value)
+
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, Decimal):
             if self.in_units:

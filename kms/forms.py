@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from advisor_crm.saving import form_save
 from advisor_crm.versioning import VersionedForm
-from clients.money import YuanField, format_yuan
+from clients.money import YuanField, format_yuan, parse_yuan
 from kms.models import (
     CurrentSolution,
     FindingStatus,
@@ -233,15 +233,21 @@ class ParameterField(forms.Field):
     default_error_messages = {
         "invalid": _("Enter a number such as 10 or 0.5."),
         "negative": _("Enter a number of zero or more."),
+        "percent": _("Enter a percentage from 0 to 100."),
     }
+
+    def __init__(self, *, unit: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.unit = unit
 
     def to_python(self, value: Any) -> Decimal | None:
         text = str(value).strip() if value is not None else ""
         if not text:
             return None
         try:
-            number = Decimal(text)
-        except InvalidOperation:
+            # Amounts in yuan are typed as everywhere else: 20万, 1.2亿, 200,000.
+            number = parse_yuan(text) if self.unit == "yuan" else Decimal(text)
+        except (InvalidOperation, ValueError):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
         if number.is_finite():
             # Stored with two decimals: judge the number as it will be stored.
@@ -250,6 +256,8 @@ class ParameterField(forms.Field):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         if number < 0:
             raise forms.ValidationError(self.error_messages["negative"], code="negative")
+        if self.unit == "percent" and number > 100:
+            raise forms.ValidationError(self.error_messages["percent"], code="percent")
         return number
 
     def prepare_value(self, value: Any) -> Any:
@@ -271,5 +279,5 @@ class ParametersForm(VersionedForm, forms.Form):
         values = parameter_values()
         for spec in SPECS:
             self.fields[spec.key] = ParameterField(
-                label=str(spec.label), required=False, initial=values[spec.key]
+                label=str(spec.label), required=False, initial=values[spec.key], unit=spec.kind
             )

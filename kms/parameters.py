@@ -22,10 +22,20 @@ class ParameterSpec:
     label: Promise
     source: Promise
 
+    @property
+    def kind(self) -> str:
+        """How it is typed: "yuan" (an amount, 20万), "percent" (0–100) or a plain number."""
+        if self.unit is YUAN:
+            return "yuan"
+        if self.unit is PERCENT:
+            return "percent"
+        return ""
+
 
 YUAN, PERCENT, MONTHS, YEARS, DAYS, TIMES, CLASS = (
     _("yuan"), _("%"), _("months"), _("years"), _("days"), _("× income"), _("class"),
 )  # fmt: skip
+
 
 SPECS: tuple[ParameterSpec, ...] = (
     ParameterSpec("minor_death_cap_under_10", Decimal(200_000), YUAN,

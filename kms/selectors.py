@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
@@ -9,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from advisor_crm.accounts.models import User
 from clients.models import Client
-from kms import calculators, validation
+from kms import calculators, detectors, validation
 from kms.facts import Facts
 from kms.models import (
     CaseStatus,
@@ -90,6 +91,30 @@ class CaseState:
     @property
     def life_cover(self) -> calculators.Calculation:
         return self.calculations[0]
+
+    @cached_property
+    def findings_outdated(self) -> bool:
+        """Whether the detectors would now say something else than the stored findings:
+        the KYC or an administrator's parameter changed since they were detected.
+
+        The needs figures are computed on every page, the findings' facts are stored
+        (the advisor decides about them), so the two could disagree unseen.
+        """
+        if self.case.is_read_only:
+            return False
+        detected = detectors.detect(self.facts)
+        stored = {f.detector: f for f in self.findings if f.detector}
+        for key, detection in detected.items():
+            finding = stored.get(key)
+            if finding is None or (finding.facts, finding.severity) != (
+                detection.facts,
+                detection.severity,
+            ):
+                return True
+        return any(
+            key not in detected and finding.status == FindingStatus.OPEN
+            for key, finding in stored.items()
+        )
 
     def blockers(self, step: str) -> list[Promise | str]:
         """What keeps the case from leaving the given step."""

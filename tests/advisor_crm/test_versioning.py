@@ -159,7 +159,7 @@ def test_it_refuses_a_stale_household_and_keeps_the_saved_spending(cast: Cast) -
 
     html = _html(response)
     assert REFUSED in html
-    assert "<td><strong>600000</strong></td>" in html
+    assert "<td><strong>600,000 yuan</strong></td>" in html
     household = Household.objects.get(client=client)
     assert (household.annual_spending, household.no_policies) == (Decimal(600_000), False)
 
@@ -240,7 +240,7 @@ def test_it_keeps_the_sum_assured_of_tab_a_when_stale_tab_b_changes_the_premium(
     assert "Saved" in _html(first)
     html = _html(second)
     assert REFUSED in html
-    assert "Sum assured (yuan)" in html and "<strong>3000000</strong>" in html
+    assert "Sum assured (yuan)" in html and "<strong>3,000,000 yuan</strong>" in html
     item.refresh_from_db()
     assert (item.sum_assured, item.annual_premium) == (Decimal(3_000_000), Decimal(10_000))
 

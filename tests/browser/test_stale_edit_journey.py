@@ -74,7 +74,7 @@ def test_it_refuses_the_premium_typed_in_a_stale_window_and_keeps_the_sum_assure
     refusal = window_b.locator(f"#item-{item.pk} .stale-changes")
     refusal.wait_for()
 
-    assert "保额" in refusal.inner_text() and "3000000" in refusal.inner_text()
+    assert "保额" in refusal.inner_text() and "300万元" in refusal.inner_text()
     # What B typed stays on screen, to be typed again after the reload.
     assert form_b.locator("input[name=annual_premium]").input_value() == "2万"
     item.refresh_from_db()

@@ -1295,3 +1295,38 @@ def test_it_announces_changes_to_the_progress_bar(cast: Cast, home: Home) -> Non
     response = _decide(logged_in(cast.advisor), finding, action="confirm")
 
     assert "caseChanged" in json.loads(response["HX-Trigger"])
+
+
+def test_it_takes_a_yuan_parameter_typed_in_wan_and_refuses_a_share_over_100(
+    cast: Cast,
+) -> None:
+    url = reverse("kms:parameters")
+    http = _en(cast.admin)
+
+    refused = http.post(url, _parameters_data(concentration_share="250"))
+    http.post(url, _parameters_data(minor_death_cap_under_10="10万"))
+
+    assert "Enter a percentage from 0 to 100." in _html(refused)
+    assert list(Parameter.objects.values_list("key", "value")) == [
+        ("minor_death_cap_under_10", Decimal(100_000))
+    ]
+    # The default of an amount is shown as amounts are: 200,000 yuan, not 200000.
+    assert "<td>200,000 yuan</td>" in _html(http.get(url))
+
+
+def test_it_says_when_the_stored_risks_no_longer_match_the_parameters(
+    cast: Cast, home: Home
+) -> None:
+    """The trial's case: an admin moves the longevity horizon; the needs follow at once,
+    the stored finding's 30 years do not until the advisor detects again."""
+    http = _en(cast.advisor)
+    case = _start(home)
+    know = reverse("kms:step", args=[case.pk, "know"])
+    notice = "The KYC or the parameters changed since these risks were detected"
+    assert notice not in _html(http.get(know))
+
+    services.parameter_set(key="longevity_horizon", value=Decimal(100), user=cast.admin)
+
+    assert notice in _html(http.get(know))
+    http.post(reverse("kms:refresh", args=[case.pk]))
+    assert notice not in _html(http.get(know))
