@@ -128,8 +128,12 @@ class VersionedForm(forms.BaseForm):
 
     def version_extras(self) -> dict[str, tuple[str, str]]:
         """Stored facts the form edits beside its own fields, e.g. the rows of an inline
-        formset posted with it: key → (label, the facts as one readable text)."""
+        formset posted with it: key → (label, the facts as one text of ids and values)."""
         return {}
+
+    def version_extra_shown(self, key: str, text: str) -> str:
+        """An extra's text as the user would recognise it (names, not ids)."""
+        return text
 
     def version_values(self) -> dict[str, Any]:
         """The stored values this form shows, as it would render them now."""
@@ -161,10 +165,11 @@ class VersionedForm(forms.BaseForm):
             if name not in carried or carried[name] == now:
                 continue
             if name.startswith(EXTRA):
-                label = extras.get(name.removeprefix(EXTRA), (name, ""))[0]
-                changes.append(
-                    Change(label=label, seen=carried[name] or "—", saved=now or "—", yours="—")
-                )
+                key = name.removeprefix(EXTRA)
+                label = extras.get(key, (name, ""))[0]
+                seen = self.version_extra_shown(key, str(carried[name] or ""))
+                saved = self.version_extra_shown(key, str(now or ""))
+                changes.append(Change(label=label, seen=seen or "—", saved=saved or "—", yours="—"))
                 continue
             changes.append(
                 Change(
@@ -207,7 +212,12 @@ class VersionedForm(forms.BaseForm):
         if isinstance(field, forms.ModelChoiceField) and field.queryset is not None:
             values = value if isinstance(value, list) else [value]
             # A carried version is posted data: only ids go to the database.
-            ids = [v for v in values if isinstance(v, int) or (isinstance(v, str) and v.isdigit())]
+            ids = []
+            for v in values:
+                try:
+                    ids.append(int(v))
+                except (TypeError, ValueError):
+                    continue  # not an id ("²" passes isdigit, not int)
             rows = field.queryset.filter(pk__in=ids)
             return "、".join(str(row) for row in rows) or "—"
         if isinstance(field, forms.ChoiceField):

@@ -39,6 +39,7 @@ from kyc.models import (
 )
 
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
 
 
 @dataclass
@@ -219,38 +220,49 @@ def company_family_mixing(facts: Facts) -> Detection | None:
 def marital_common(facts: Facts) -> Detection | None:
     """Marital common property that no arrangement keeps out of a division.
 
-    Arranged is what a trust holds, and the money of wishes paid in a way that keeps it
-    the recipient's own (through a trust, as a policy benefit, as a designated gift):
-    a lump sum, a yearly amount over its years, or a share of the wealth. Only the part
-    of the common property left over counts: a 500万 gift does not arrange 7000万.
-    Keeping control of a wish is how the client wants it paid, not an arrangement.
+    Arranged is the money of wishes paid so that it stays the recipient's own (through
+    a trust, as a policy benefit, as a designated gift) out of the common property: from
+    a common asset (up to its value), or from the wealth as a whole, of which it takes
+    the common part in proportion. A trust's own assets are not common property, and
+    moving part of the wealth into one leaves the rest as exposed as before. Keeping
+    control of a wish is how the client wants it paid, not an arrangement.
     """
-    # What a trust holds is the trust's, whatever the spouses' property was before.
-    common = sum(
-        (
-            a.value
-            for a in facts.kyc.assets
-            if a.marital == MaritalProperty.MARITAL_COMMON and a.category != AssetCategory.TRUST
-        ),
-        ZERO,
-    )
+    common_assets = [
+        a
+        for a in facts.kyc.assets
+        if a.marital == MaritalProperty.MARITAL_COMMON and a.category != AssetCategory.TRUST
+    ]
+    common = sum((a.value for a in common_assets), ZERO)
     if not (facts.kinship.client_is_married and common):
         return None
-    arranged = sum((a.value for a in facts.kyc.assets if a.category == AssetCategory.TRUST), ZERO)
+    common_ids = {a.pk for a in common_assets}
+    wealth = facts.kyc.assets_total
+    from_asset: dict[int, Decimal] = {}
+    arranged = ZERO
     for allocation in facts.kyc.allocations:
-        if allocation.stays_personal:
-            arranged += _allocation_money(allocation, facts.kyc.assets_total)
+        if not allocation.stays_personal:
+            continue
+        money = _allocation_money(allocation, wealth)
+        if allocation.source_asset_id in common_ids:
+            from_asset[allocation.source_asset_id] = (
+                from_asset.get(allocation.source_asset_id, ZERO) + money
+            )
+        elif allocation.source_asset_id is None and wealth:
+            arranged += money * common / wealth
+    values = {a.pk: a.value for a in common_assets}
+    arranged += sum((min(total, values[pk]) for pk, total in from_asset.items()), ZERO)
+    arranged = min(arranged, common).quantize(CENT)
     left = common - arranged
     if left <= 0:
         return None
     if not arranged:
         return Detection(Severity.MEDIUM, [
             fact(gettext_noop("Marital common property of %(amount)s (%(share)s%% of assets) with no trust, agreement or policy structure"),
-                 amount=common, share=_share(common, facts.kyc.assets_total)),
+                 amount=common, share=_share(common, wealth)),
         ])  # fmt: skip
     return Detection(Severity.MEDIUM, [
         fact(gettext_noop("Marital common property of %(amount)s (%(share)s%% of assets), of which %(left_amount)s is not covered by a trust, a designated gift or a policy benefit (%(arranged_amount)s arranged)"),
-             amount=common, share=_share(common, facts.kyc.assets_total), left_amount=left, arranged_amount=arranged),
+             amount=common, share=_share(common, wealth), left_amount=left, arranged_amount=arranged),
     ])  # fmt: skip
 
 
@@ -263,7 +275,7 @@ def _allocation_money(allocation: Any, wealth: Decimal) -> Decimal:
         end = allocation.end_year or allocation.start_year
         return Decimal(allocation.annual_amount) * max(end - allocation.start_year + 1, 1)
     if allocation.share_percent is not None:
-        return wealth * Decimal(allocation.share_percent) / 100
+        return (wealth * Decimal(allocation.share_percent) / 100).quantize(CENT)
     return ZERO
 
 

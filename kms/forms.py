@@ -22,8 +22,8 @@ from kms.models import (
     Weakness,
 )
 from kms.parameters import SPECS, parameter_values
-from kyc.beneficiaries import beneficiaries_text
-from kyc.forms import BaseBeneficiaryForm
+from kyc.beneficiaries import beneficiaries_shown, beneficiaries_version
+from kyc.forms import BaseBeneficiaryForm, people_names
 from kyc.models import Person
 
 
@@ -148,8 +148,12 @@ class ProposalItemForm(VersionedForm, forms.ModelForm):
 
     def version_extras(self) -> dict[str, tuple[str, str]]:
         # The beneficiary rows are posted with the item (see ExistingPolicyForm).
-        rows = self.instance.beneficiaries.select_related("person")
-        return {"beneficiaries": (str(_("Beneficiaries")), beneficiaries_text(rows))}
+        rows = self.instance.beneficiaries.all()
+        return {"beneficiaries": (str(_("Beneficiaries")), beneficiaries_version(rows))}
+
+    def version_extra_shown(self, key: str, text: str) -> str:
+        names = people_names(self.instance.case.client)
+        return beneficiaries_shown(text, names, str(_("Legal heirs")))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

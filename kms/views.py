@@ -12,6 +12,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -22,7 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigg
 
 from advisor_crm import locks
 from advisor_crm.http import AuthenticatedRequest, admin_required
-from advisor_crm.versioning import recheck
+from advisor_crm.versioning import StaleEdit, recheck
 from clients.selectors import client_get_for_user
 from kms import selectors, services, validation
 from kms.forms import (
@@ -382,15 +383,21 @@ def parameters(request: AuthenticatedRequest) -> HttpResponse:
     form = ParametersForm(request.POST or None)
     saved = request.method == "POST" and form.is_valid()
     if saved:
-        with transaction.atomic():
-            # Two admins saving at once: the second waits here, then finds the first's.
-            locks.transaction_lock(locks.PARAMETERS, 0)
-            recheck(form, ParametersForm())
-            services.parameters_set(
-                values={spec.key: form.cleaned_data[spec.key] for spec in SPECS},
-                user=request.user,
-            )
-        form = ParametersForm()
+        try:
+            with transaction.atomic():
+                # Two admins saving at once: the second waits here, then finds the first's.
+                locks.transaction_lock(locks.PARAMETERS, 0)
+                recheck(form, ParametersForm())
+                services.parameters_set(
+                    values={spec.key: form.cleaned_data[spec.key] for spec in SPECS},
+                    user=request.user,
+                )
+        except StaleEdit as refusal:
+            # A whole-page form: say it on the page, with what was typed kept.
+            form.add_error(None, ValidationError(str(refusal), code="stale"))
+            saved = False
+        else:
+            form = ParametersForm()
     rows = [{"spec": spec, "field": form[spec.key]} for spec in SPECS]
     return render(
         request,

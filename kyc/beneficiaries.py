@@ -56,14 +56,24 @@ def shares_by_order(
     return [OrderShares(order, groups[order], shares[order]) for order in sorted(groups)]
 
 
-def beneficiaries_text(rows: Iterable[Any]) -> str:
-    """Stored beneficiaries as one line, e.g. "1. 许静 50%；1. 许小宝 50%；2. 法定继承人".
-
-    The version an edit form carries for the beneficiary rows posted with it
-    (advisor_crm.versioning): equal rows read the same.
+def beneficiaries_version(rows: Iterable[Any]) -> str:
+    """Stored beneficiaries as the version an edit form carries for the rows posted with
+    it (advisor_crm.versioning): order, person id (or heirs) and share, e.g.
+    "1:23:50;1:24:50;2:heirs:". Ids, not names: renaming a person is no change of them.
     """
     parts = []
     for row in sorted(rows, key=lambda r: (r.order, r.pk or 0)):
-        share = f" {row.share_percent.normalize():f}%" if row.share_percent is not None else ""
-        parts.append(f"{row.order}. {row}{share}")
-    return "；".join(parts)
+        share = f"{row.share_percent.normalize():f}" if row.share_percent is not None else ""
+        parts.append(f"{row.order}:{row.person_id or 'heirs'}:{share}")
+    return ";".join(parts)
+
+
+def beneficiaries_shown(version: str, names: dict[int, str], heirs: str) -> str:
+    """A beneficiaries version read out: "1. 许静 50%；2. 法定继承人"."""
+    shown = []
+    for part in filter(None, version.split(";")):
+        order, _sep, rest = part.partition(":")
+        who, _sep, share = rest.partition(":")
+        name = heirs if who == "heirs" else names.get(int(who), "—") if who.isdecimal() else "—"
+        shown.append(f"{order}. {name}" + (f" {share}%" if share else ""))
+    return "；".join(shown)

@@ -16,7 +16,7 @@ from advisor_crm.versioning import VersionedForm
 from clients.models import Client
 from clients.money import YuanField, format_short
 from kyc import selectors as kyc_selectors
-from kyc.beneficiaries import beneficiaries_text, shares_by_order
+from kyc.beneficiaries import beneficiaries_shown, beneficiaries_version, shares_by_order
 from kyc.models import (
     Allocation,
     Asset,
@@ -38,6 +38,11 @@ NOTES = forms.Textarea(attrs={"rows": 2})
 CONSENT_NEEDED = _(
     "Read-only until the client's separate consent to process this sensitive information is recorded (PIPL art. 29)."
 )
+
+
+def people_names(client: Client) -> dict[int, str]:
+    """The names of the people of a client's map, by id."""
+    return dict(Person.objects.filter(client=client).values_list("pk", "name"))
 
 
 class KycForm(VersionedForm, RulesModelForm):
@@ -263,8 +268,11 @@ class ExistingPolicyForm(KycForm):
     def version_extras(self) -> dict[str, tuple[str, str]]:
         # The beneficiary rows are posted with the policy: a change to them in another
         # window makes this form stale as well.
-        rows = self.instance.beneficiaries.select_related("person")
-        return {"beneficiaries": (str(_("Beneficiaries")), beneficiaries_text(rows))}
+        rows = self.instance.beneficiaries.all()
+        return {"beneficiaries": (str(_("Beneficiaries")), beneficiaries_version(rows))}
+
+    def version_extra_shown(self, key: str, text: str) -> str:
+        return beneficiaries_shown(text, people_names(self.client), str(_("Legal heirs")))
 
 
 class BaseBeneficiaryForm(RulesModelForm):

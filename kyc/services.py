@@ -367,19 +367,24 @@ def _household_merge(*, survivor: Client, merged: Client) -> int:
     if current is None:
         Household.objects.filter(pk=old.pk).update(client=survivor)
         return 1
-    gaps = [
-        field.name
-        for field in Household._meta.concrete_fields
-        if field.editable
-        and not field.primary_key
-        and field.name != "client"
-        and getattr(current, field.attname) in (None, "", False)
-        and getattr(old, field.attname) not in (None, "", False)
-    ]
-    for name in gaps:
-        setattr(current, name, getattr(old, name))
-    if gaps:
-        row_save(instance=current, fields=gaps)
+    changed = []
+    for field in Household._meta.concrete_fields:
+        if not field.editable or field.primary_key or field.name == "client":
+            continue
+        mine, theirs = getattr(current, field.attname), getattr(old, field.attname)
+        if isinstance(field, models.BooleanField):
+            # A confirmation ("no existing policies") holds for the merged map only if
+            # both maps had it: the other's rows may be exactly what it denied.
+            value = bool(mine and theirs)
+        elif mine in (None, "") and theirs not in (None, ""):
+            value = theirs  # a figure only the duplicate had; 0 is a figure too
+        else:
+            continue
+        if value != mine:
+            setattr(current, field.name, value)
+            changed.append(field.name)
+    if changed:
+        row_save(instance=current, fields=changed)
     old.delete()
     return 1
 

@@ -146,6 +146,9 @@ def version_publish(*, version: RuleSetVersion, user: User) -> RescoreJob:
     2. Retire the published version of the rule set; mark this one published.
     3. Create the rescoring job and start it once the transaction commits.
     """
+    # An edit of this draft's rules or tiers in progress finishes first (scoring.views
+    # locks the version row too); the problems are then judged on what it saved.
+    RuleSetVersion.objects.select_for_update().filter(pk=version.pk).first()
     problems = version_problems(version)
     if problems:
         raise PublishError(problems)

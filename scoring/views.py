@@ -38,6 +38,13 @@ def _draft(version_id: int) -> RuleSetVersion:
     return get_object_or_404(RuleSetVersion, pk=version_id, status=VersionStatus.DRAFT)
 
 
+def _draft_locked(version_id: int) -> RuleSetVersion:
+    """The draft, locked until the transaction ends: publishing waits, or wins and 404s."""
+    return get_object_or_404(
+        RuleSetVersion.objects.select_for_update(), pk=version_id, status=VersionStatus.DRAFT
+    )
+
+
 def _tiers(version: RuleSetVersion) -> list[tuple[str, int]]:
     return [(t.label, t.min_score) for t in version.tiers.all()]
 
@@ -101,9 +108,13 @@ def rule_edit(
     form = RuleForm(request.POST or None, rule=rule)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
+            # Published meanwhile, or the rule deleted: nothing to save into (404).
+            version = _draft_locked(version.pk)
             if rule is not None:
                 # A save of the same rule from another window waits here, then is seen.
-                locked = Rule.objects.select_for_update().get(pk=rule.pk)
+                locked = Rule.objects.select_for_update().filter(pk=rule.pk).first()
+                if locked is None:
+                    raise Http404
                 recheck(form, RuleForm(rule=locked))
             services.rule_save(version=version, rule=rule, **form.cleaned_data)
         return HttpResponseClientRedirect(reverse("scoring:editor", args=[version.pk]))
@@ -152,8 +163,9 @@ def tiers(request: AuthenticatedRequest, version_id: int) -> HttpResponse:
     form = TiersForm(request.POST, tiers=_tiers(version))
     if form.is_valid():
         with transaction.atomic():
-            # The tiers are saved as a set: lock their version, then read them again.
-            RuleSetVersion.objects.select_for_update().filter(pk=version.pk).first()
+            # The tiers are saved as a set: lock their version (still a draft), then read
+            # them again.
+            version = _draft_locked(version.pk)
             recheck(form, TiersForm(tiers=_tiers(version)))
             services.tiers_set(version=version, tiers=form.cleaned_data["tiers"])
         return _editor(request, version, tiers_saved=True)

@@ -18,7 +18,16 @@ document.addEventListener("htmx:responseError", function (event) {
     return;
   }
   var source = event.detail.elt;
-  var form = (source.closest && source.closest("form")) || source;
+  var form = source.closest && source.closest("form");
+  if (!form) {
+    // A button outside a form (e.g. "Detect again"): say it next to the button.
+    var note = document.createElement("p");
+    note.className = "form-errors refused";
+    note.setAttribute("role", "alert");
+    note.textContent = xhr.responseText;
+    source.insertAdjacentElement("afterend", note);
+    return;
+  }
   var old = form.querySelector(":scope > .form-errors.refused");
   if (old) {
     old.remove();
@@ -60,7 +69,8 @@ function markTypedDuringSave(event) {
 }
 
 document.addEventListener("htmx:beforeSwap", function (event) {
-  var form = event.detail.elt;
+  // htmx 2 fires this on the target; the form that sent the save is requestConfig.elt.
+  var form = event.detail.requestConfig && event.detail.requestConfig.elt;
   if (!form || form.tagName !== "FORM" || !form.dataset.typedDuringSave) {
     return;
   }
@@ -71,7 +81,15 @@ document.addEventListener("htmx:beforeSwap", function (event) {
   var answer = document.createElement("template");
   answer.innerHTML = event.detail.serverResponse;
   var fresh = answer.content.querySelector("form");
-  if (!fresh) {
+  // Keep the form only for a plain saved answer of this same form: an answer with
+  // errors must show them, and a form with rows of a formset (beneficiaries) must take
+  // the saved rows' ids, or its next save would add them again.
+  if (
+    !fresh ||
+    fresh.getAttribute("hx-post") !== form.getAttribute("hx-post") ||
+    fresh.querySelector(".form-errors, .has-error") ||
+    form.querySelector("input[name$='-TOTAL_FORMS']")
+  ) {
     return;
   }
   event.detail.shouldSwap = false;

@@ -179,6 +179,25 @@ def test_it_saves_a_second_household_change_from_the_same_window(cast: Cast) -> 
     assert (household.annual_spending, household.no_policies) == (Decimal(600_000), True)
 
 
+def test_it_saves_a_policy_whose_beneficiary_was_renamed_meanwhile(cast: Cast) -> None:
+    """A beneficiary is versioned by who it is, not by how the name is spelt: correcting
+    a name in the People card does not make the open policy form stale."""
+    client = cast.advisor_client
+    wife = make_person(client=client, name="许静")
+    policy = make_policy(client=client)
+    make_beneficiary(policy=policy, person=wife, order=1)
+    data = kyc_edit_data(key="policies", item=policy, product_name="改名")
+    Person.objects.filter(pk=wife.pk).update(name="许婧")
+
+    response = _http(cast.advisor).post(
+        reverse("kyc:item", args=[client.pk, "policies", policy.pk]), data, headers=HTMX
+    )
+
+    assert "✓ Saved" in _html(response)
+    policy.refresh_from_db()
+    assert policy.product_name == "改名"
+
+
 def test_it_refuses_a_stale_policy_whose_beneficiaries_changed_elsewhere(cast: Cast) -> None:
     client = cast.advisor_client
     wife = make_person(client=client, name="陈静")
@@ -199,7 +218,8 @@ def test_it_refuses_a_stale_policy_whose_beneficiaries_changed_elsewhere(cast: C
 
 
 @pytest.mark.parametrize(
-    "version", ["{}", '{"policyholder": "x", "insured": [1, "y"]}', "[1]", "not json"]
+    "version",
+    ["{}", '{"policyholder": "x", "insured": [1, "y"]}', '{"insured": "²"}', "[1]", "not json"],
 )
 def test_it_refuses_a_hand_made_version_without_a_500(cast: Cast, version: str) -> None:
     client = cast.advisor_client
@@ -403,7 +423,7 @@ def _client_edit(client: Client) -> dict[str, str]:
     return data
 
 
-def test_it_answers_409_when_parameters_change_between_validation_and_save(
+def test_it_refuses_parameters_that_change_between_validation_and_save(
     cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Parameters are a set, not one row: the save locks the set and reads it again."""
@@ -420,7 +440,10 @@ def test_it_answers_409_when_parameters_change_between_validation_and_save(
         reverse("kms:parameters"), {**data, "concentration_share": "75"}, headers=HTMX
     )
 
-    assert response.status_code == 409
+    # A whole page, not an htmx fragment: the refusal is shown on it, the typing kept.
+    assert response.status_code == 200
+    assert REFUSED in _html(response)
+    assert 'name="concentration_share" value="75"' in _html(response)
     assert list(Parameter.objects.values_list("key", "value")) == [
         ("liquidity_months", Decimal(12))
     ]

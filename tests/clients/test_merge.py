@@ -163,7 +163,7 @@ def test_it_shows_both_clients_before_merging_and_changes_nothing_until_confirme
     assert f"#{duplicate.pk}" in page  # offered as a likely duplicate (same name)
     assert "Check before merging" in review and "13912345678" in review
     assert '<td>people</td><td class="num">0</td>' in review
-    assert "Both clients have a KYC map" not in review
+    assert "Both clients already have records" not in review
     assert Client.objects.filter(pk=duplicate.pk).exists()
     assert not ClientMerge.objects.exists()
 
@@ -183,7 +183,7 @@ def test_it_warns_when_both_clients_have_a_map(cast: Cast) -> None:
     )
 
     assert '<td>people</td><td class="num">2</td><td class="num">1</td>' in review
-    assert "Both clients have a KYC map. Nothing is matched up" in review
+    assert "Both clients already have records. Nothing is matched up" in review
 
 
 def test_it_refuses_two_clients_with_different_id_numbers(cast: Cast) -> None:
@@ -313,3 +313,18 @@ def test_it_merges_through_the_service_for_an_admin_across_teams(cast: Cast) -> 
 
     assert record.survivor == cast.advisor_client
     assert not Client.objects.filter(pk=duplicate.pk).exists()
+
+
+def test_it_keeps_a_household_confirmation_only_if_both_maps_had_it(cast: Cast) -> None:
+    survivor, duplicate = _duplicate_pair(cast)
+    Household.objects.create(client=survivor, no_liabilities=False, no_policies=True)
+    Household.objects.create(
+        client=duplicate, no_liabilities=True, no_policies=True, annual_spending=Decimal(0)
+    )
+
+    services.client_merge(user=cast.lead, survivor=survivor, merged=duplicate)
+
+    household = Household.objects.get(client=survivor)
+    assert (household.no_liabilities, household.no_policies) == (False, True)
+    # The duplicate's spending of 0 is a figure, filled in where the survivor had none.
+    assert household.annual_spending == Decimal(0)
