@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth import logout
+from django.core.exceptions import BadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import resolve_url
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from advisor_crm.versioning import StaleEdit
@@ -56,3 +61,83 @@ class SessionAwareMiddleware:
 def _to_login(response: HttpResponse) -> bool:
     location = response.get("Location", "")
     return urlsplit(location).path == resolve_url(settings.LOGIN_URL)
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy and Permissions-Policy (settings.py) on every answer.
+
+    A view that needs another policy sets its own header, which is kept.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+class UndecodableRequestMiddleware:
+    """Answer 400 to a form post whose body cannot be decoded.
+
+    Django decodes the body lazily, the first time something reads request.POST. A
+    form post in another charset (Django accepts only UTF-8 for urlencoded forms, so
+    `charset=gbk` is refused) or a broken multipart body then raises inside the CSRF
+    check, which re-raises it as a server error. Reading the body here first answers
+    400 instead. (The limits on size and field count are SuspiciousOperations, which
+    Django already answers with 400.)
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST":
+            try:
+                request.POST  # noqa: B018 (read for its side effect: the decoding)
+            except (BadRequest, MultiPartParserError, UnicodeError, LookupError):
+                return HttpResponseBadRequest(
+                    _("The form could not be read: send it again from the page, in UTF-8."),
+                    content_type="text/plain; charset=utf-8",
+                )
+        return self.get_response(request)
+
+
+class SessionTimeoutMiddleware:
+    """End a session idle longer than SESSION_IDLE_TIMEOUT, or older than
+    SESSION_COOKIE_AGE since it first served a logged-in user.
+
+    Django's own expiry is a single limit that each save of the session moves
+    forward, so it is neither an idle nor an absolute limit. Here the session holds
+    when it began and when it was last used; the last use is written at most once a
+    minute, so that reading pages does not write the session on every request.
+    A request past either limit is served as anonymous: pages redirect to the login
+    (htmx requests by HX-Redirect, SessionAwareMiddleware) and come back after it.
+    """
+
+    STARTED = "_session_started"
+    LAST_SEEN = "_session_last_seen"
+    WRITE_EVERY = 60
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            started = session.get(self.STARTED, now)
+            last_seen = session.get(self.LAST_SEEN, now)
+            if (
+                now - last_seen > settings.SESSION_IDLE_TIMEOUT
+                or now - started > settings.SESSION_COOKIE_AGE
+            ):
+                logout(request)
+            else:
+                if self.STARTED not in session:
+                    session[self.STARTED] = now
+                if self.LAST_SEEN not in session or now - last_seen >= self.WRITE_EVERY:
+                    session[self.LAST_SEEN] = now
+        return self.get_response(request)

@@ -7,6 +7,8 @@ class ClientsConfig(AppConfig):
     verbose_name = _("Clients")
 
     def ready(self) -> None:
-        from clients import audit
+        from advisor_crm.health import register_check
+        from clients import audit, checks
 
         audit.register()
+        register_check("encryption", checks.encryption_health)

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from advisor_crm.accounts.models import User
+from advisor_crm.inputs import IdChoiceField, database_id
 from advisor_crm.rules import RulesModelForm
 from advisor_crm.versioning import VersionedForm
 from clients import listing
@@ -41,7 +42,8 @@ class ReferrerSelect(forms.Select):
         if selected:
             # Only clients the field accepts: a refused id must not echo a name back.
             allowed = getattr(self.choices, "queryset", Client.objects.none())
-            chosen = allowed.filter(pk__in=[v for v in selected if str(v).isdigit()])
+            ids = [database_id(v) for v in selected]
+            chosen = allowed.filter(pk__in=[i for i in ids if i is not None])
             for index, client in enumerate(chosen.only("name")):
                 options.append(self.create_option(name, client.pk, client.name, True, index + 1))
         return [(None, options, 0)]
@@ -104,6 +106,8 @@ class ClientForm(VersionedForm, RulesModelForm):
             "owner",
             "notes",
         ]
+        # A referrer is looked up by id: one that cannot be an id is refused first.
+        field_classes = {"referred_by": IdChoiceField}
         widgets = {
             "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 3}),
@@ -175,8 +179,12 @@ CLIENT_SORT_CHOICES = [
 ]
 
 
+# The longest search a box takes, in the client list and the referrer search alike.
+SEARCH_LENGTH = 100
+
+
 class ClientFilterForm(forms.Form):
-    q = forms.CharField(label=_("search"), required=False, max_length=100)
+    q = forms.CharField(label=_("search"), required=False, max_length=SEARCH_LENGTH)
     client_type = forms.ChoiceField(
         label=_("client type"),
         required=False,

@@ -18,6 +18,7 @@ from clients.validators import (
     id_number_is_male,
     normalize_id_number,
     normalize_mobile,
+    validate_birth_date,
     validate_id_number,
     validate_mobile,
 )
@@ -115,7 +116,9 @@ class Client(JudgedInput, models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
-    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_date = models.DateField(
+        _("birth date"), null=True, blank=True, validators=[validate_birth_date]
+    )
     phone = models.CharField(
         _("mobile phone"), max_length=20, blank=True, validators=[validate_mobile]
     )

@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.reference import ID_PROVINCE_CODES
@@ -81,4 +82,30 @@ def validate_mobile(value: str) -> None:
         raise ValidationError(
             _("Enter a mainland mobile number: 11 digits starting with 13 to 19."),
             code="mobile",
+        )
+
+
+# The calendar a CRM of living clients needs: fuzzing saved 0001-01-01 and 9999-12-31,
+# which then broke every age and every year's arithmetic built on them.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2200
+
+
+def validate_birth_date(value: dt.date) -> None:
+    if value > timezone.localdate():
+        raise ValidationError(_("A birth date cannot be in the future."), code="future")
+    if value.year < EARLIEST_YEAR:
+        raise ValidationError(
+            _("Enter a birth date from %(earliest)s on."),
+            code="too_early",
+            params={"earliest": EARLIEST_YEAR},
+        )
+
+
+def validate_calendar_date(value: dt.date) -> None:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValidationError(
+            _("Enter a date between %(earliest)s and %(latest)s."),
+            code="date_range",
+            params={"earliest": EARLIEST_YEAR, "latest": LATEST_YEAR},
         )

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from advisor_crm.http import AuthenticatedRequest, client_ip
+from advisor_crm.inputs import database_id, without_control_characters
 from advisor_crm.pagination import InvalidCursor
 from clients import listing, selectors, services
-from clients.forms import ClientFilterForm, ClientForm, MergeForm
+from clients.forms import SEARCH_LENGTH, ClientFilterForm, ClientForm, MergeForm
 from clients.models import Client
 from clients.panels import panels_for
 
@@ -184,15 +185,13 @@ def client_reveal_id_number(request: AuthenticatedRequest, client_id: int) -> Ht
 @require_GET
 def client_referrer_options(request: AuthenticatedRequest) -> HttpResponse:
     """Options for the referrer select: the owner's clients whose name matches."""
-    owner_id = request.GET.get("owner", "")
-    query = request.GET.get("q", "").strip()
+    # The search box is no form: its text is kept to what a name or phone can be.
+    query = without_control_characters(request.GET.get("q", "")).strip()[:SEARCH_LENGTH]
     candidates = selectors.referrer_search(
         user=request.user,
-        owner_id=int(owner_id) if owner_id.isdigit() else request.user.pk,
+        owner_id=database_id(request.GET.get("owner", "")) or request.user.pk,
         query=query,
-        exclude_id=int(request.GET["exclude"])
-        if request.GET.get("exclude", "").isdigit()
-        else None,
+        exclude_id=database_id(request.GET.get("exclude", "")),
     )
     return render(
         request,

@@ -6,7 +6,7 @@ Inputs default from the KYC facts; the advisor may override any of them in a cas
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import cast
 
@@ -41,6 +41,7 @@ class Calculation:
     result: Decimal
     result_label: Promise
     subject: Person | None = None
+    ignored: list[IgnoredOverride] = field(default_factory=list)
 
     def input(self, key: str) -> Input:
         return next(i for i in self.inputs if i.key == key)
@@ -60,20 +61,104 @@ def _filled_in(message: Promise, **values: object) -> Promise:
     return cast(Promise, lazy(fill, str)())
 
 
+# What an advisor may enter for each calculator input, and so what a stored override
+# must be to be used: (lowest, highest, decimal places). Money stops below 1万亿元, as
+# YuanField and the KYC amount columns do; ages and years stop where no household
+# plans. With these caps no result comes near the 28 digits Decimal computes with, so
+# a figure can always be rounded and shown.
+MONEY_RANGE = (ZERO, Decimal(10) ** 12 - Decimal("0.01"), 2)
+INPUT_RANGES: dict[str, dict[str, tuple[Decimal, Decimal, int]]] = {
+    "life_cover": {
+        "debts": MONEY_RANGE,
+        "spending_years": (ZERO, Decimal(100), 2),
+        "annual_spending": MONEY_RANGE,
+        "allocations": MONEY_RANGE,
+        "liquid_assets": MONEY_RANGE,
+        "existing_cover": MONEY_RANGE,
+    },
+    "pension": {
+        "retirement_age": (ZERO, Decimal(120), 2),
+        "life_expectancy": (ZERO, Decimal(120), 2),
+        "annual_spending": MONEY_RANGE,
+        "annual_pension": MONEY_RANGE,
+    },
+    # Years summed over all children: 22 years of schooling for each of a dozen.
+    "education": {"years": (ZERO, Decimal(300), 2), "cost_per_year": MONEY_RANGE},
+}
+# A stored value longer than this is no number an advisor typed.
+_LONGEST_OVERRIDE = 40
+
+
+def override_value(calculator: str, name: str, raw: object) -> Decimal | None:
+    """A stored override as a number, or None when it is not one the form would accept.
+
+    Overrides are JSON saved over years of releases (and by hand in the admin), so
+    they are read defensively: a value from before the ranges existed, or otherwise
+    broken, must never stop a case from opening.
+    """
+    limits = INPUT_RANGES.get(calculator, {}).get(name)
+    if limits is None or isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        return None
+    text = str(raw)
+    if len(text) > _LONGEST_OVERRIDE:
+        return None
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+    lowest, highest, places = limits
+    if not value.is_finite() or not lowest <= value <= highest:
+        return None
+    if value != value.quantize(Decimal(1).scaleb(-places)):
+        return None
+    return value
+
+
+def overrides_valid(overrides: object) -> dict[str, dict[str, str]]:
+    """Only the stored overrides that override_value() accepts, e.g. to copy a case."""
+    if not isinstance(overrides, dict):
+        return {}
+    valid: dict[str, dict[str, str]] = {}
+    for calculator, given in overrides.items():
+        if not isinstance(given, dict):
+            continue
+        kept = {
+            name: raw
+            for name, raw in given.items()
+            if override_value(calculator, name, raw) is not None
+        }
+        if kept:
+            valid[calculator] = kept
+    return valid
+
+
+@dataclass
+class IgnoredOverride:
+    """A stored override that failed validation; the page says it was not used."""
+
+    label: Promise
+    value: str
+
+
 def _inputs(
     key: str,
     defaults: list[tuple[str, Promise, Decimal, bool]],
     overrides: dict[str, dict[str, str]],
+    ignored: list[IgnoredOverride],
 ) -> dict[str, Input]:
-    given = overrides.get(key, {})
+    given = overrides.get(key, {}) if isinstance(overrides, dict) else {}
+    if not isinstance(given, dict):
+        given = {}
     result = {}
     for name, label, default, is_money in defaults:
         value = default
         if name in given:
-            try:
-                value = Decimal(str(given[name]))
-            except InvalidOperation:
-                value = default
+            parsed = override_value(key, name, given[name])
+            if parsed is None:
+                # Show a little of what was stored, never a megabyte of it.
+                ignored.append(IgnoredOverride(label, str(given[name])[:_LONGEST_OVERRIDE]))
+            else:
+                value = parsed
         result[name] = Input(name, label, value, default, is_money)
     return result
 
@@ -109,6 +194,7 @@ def life_cover_need(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calcu
     """Debts + years of family spending + education and support still to pay
     − liquid assets − existing life cover on the main earner."""
     earner = main_earner(facts)
+    ignored: list[IgnoredOverride] = []
     inputs = _inputs(
         "life_cover",
         [
@@ -120,6 +206,7 @@ def life_cover_need(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calcu
             ("existing_cover", _("Existing life cover on the main earner (not counting benefits to a former spouse)"), facts.life_cover_on(earner) if earner else ZERO, True),
         ],
         overrides,
+        ignored,
     )  # fmt: skip
     v = {k: i.value for k, i in inputs.items()}
     need = (
@@ -139,6 +226,7 @@ def life_cover_need(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calcu
         result=max(need, ZERO).quantize(Decimal("0.01")),
         result_label=_("Additional life cover needed"),
         subject=earner,
+        ignored=ignored,
     )
 
 
@@ -164,6 +252,7 @@ def pension_gap(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calculati
         ZERO,
     )  # fmt: skip
     # The end age keeps the key life_expectancy: advisors' overrides are saved under it.
+    ignored: list[IgnoredOverride] = []
     inputs = _inputs(
         "pension",
         [
@@ -173,6 +262,7 @@ def pension_gap(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calculati
             ("annual_pension", _("Pensions and annuities per year"), pensions, True),
         ],
         overrides,
+        ignored,
     )  # fmt: skip
     v = {k: i.value for k, i in inputs.items()}
     years = max(v["life_expectancy"] - v["retirement_age"], ZERO)
@@ -187,6 +277,7 @@ def pension_gap(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calculati
         result=max(gap, ZERO).quantize(Decimal("0.01")),
         result_label=_("Pension gap"),
         subject=person,
+        ignored=ignored,
     )
 
 
@@ -230,6 +321,7 @@ def education_fund(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calcul
         if years
         else facts.params["education_cost_per_year"]
     )
+    ignored: list[IgnoredOverride] = []
     inputs = _inputs(
         "education",
         [
@@ -237,6 +329,7 @@ def education_fund(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calcul
             ("cost_per_year", _("Cost per child per year"), default_cost, True),
         ],
         overrides,
+        ignored,
     )  # fmt: skip
     v = {k: i.value for k, i in inputs.items()}
     exact = sum((r * c for r, c in costs), ZERO)
@@ -251,6 +344,7 @@ def education_fund(facts: Facts, overrides: dict[str, dict[str, str]]) -> Calcul
         inputs=list(inputs.values()),
         result=result.quantize(Decimal("0.01")),
         result_label=_("Education fund needed"),
+        ignored=ignored,
     )
 
 

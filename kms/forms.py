@@ -6,9 +6,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from advisor_crm.inputs import IdChoiceField, IdMultipleChoiceField
 from advisor_crm.saving import form_save
 from advisor_crm.versioning import VersionedForm
 from clients.money import YuanField, format_yuan, parse_yuan
+from kms.calculators import INPUT_RANGES
 from kms.models import (
     CurrentSolution,
     FindingStatus,
@@ -73,12 +75,18 @@ class NeedsForm(forms.Form):
     def __init__(self, *args: Any, calculation: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.calculation = calculation
+        ranges = INPUT_RANGES[calculation.key]
         for field_input in calculation.inputs:
             value, default = field_input.value, field_input.default
+            lowest, highest, places = ranges[field_input.key]
             options: dict[str, Any] = {
                 "label": field_input.label,
                 "required": False,
-                "min_value": 0,
+                # The KYC value itself is always accepted, so that saving the form
+                # unchanged never fails, even for a household beyond the usual range.
+                "min_value": min(lowest, default),
+                "max_value": max(highest, default),
+                "decimal_places": places,
             }
             if field_input.is_money:
                 # Shown as typed (3000万) and read back by the same parser, exactly.
@@ -132,6 +140,13 @@ class ProposalItemForm(VersionedForm, forms.ModelForm):
             "coverage_years", "insured_consent", "answers",
         ]  # fmt: skip
         widgets = {"answers": forms.CheckboxSelectMultiple}
+        # Ids that cannot be ids (20 digits) are refused before they reach the database.
+        field_classes = {
+            "policyholder": IdChoiceField,
+            "insured": IdChoiceField,
+            "second_policyholder": IdChoiceField,
+            "answers": IdMultipleChoiceField,
+        }
 
     def __init__(self, *args: Any, case: KmsCase, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

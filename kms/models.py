@@ -288,6 +288,11 @@ class ProposalItem(models.Model):
         return f"{self.get_product_type_display()} · {self.insured}"
 
     @property
+    def in_use_label(self) -> str:
+        """How a KYC deletion that this item prevents names it (kyc.services)."""
+        return f"{self.case} · {self.product_name or self.get_product_type_display()}"
+
+    @property
     def has_death_cover(self) -> bool:
         return self.product_type in DEATH_COVER_TYPES
 
@@ -312,6 +317,10 @@ class ProposalBeneficiary(BeneficiaryBase):
 
     class Meta(BeneficiaryBase.Meta):
         pass
+
+    @property
+    def in_use_label(self) -> str:
+        return self.item.in_use_label
 
 
 def plan_storage() -> Storage:

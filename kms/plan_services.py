@@ -11,6 +11,7 @@ the same path.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import hashlib
 import time
@@ -55,6 +56,29 @@ class PlanNotReady(Exception):
 
 class PlanNotRetryable(Exception):
     pass
+
+
+# A user's plans queued or rendering at once, and requested per hour: ten clicks must
+# not queue ten renders that hold the workers from everyone else's plans.
+PLANS_IN_PROGRESS_PER_USER = 3
+PLANS_PER_USER_PER_HOUR = 30
+
+
+def plan_quota_check(*, user: User) -> None:
+    """Refuse (PlanNotReady) a user's request beyond their share of the renderers."""
+    mine = PlanDocument.objects.filter(requested_by=user)
+    in_progress = mine.filter(status__in=[PlanStatus.QUEUED, PlanStatus.RENDERING]).count()
+    if in_progress >= PLANS_IN_PROGRESS_PER_USER:
+        raise PlanNotReady([
+            _("%(count)s of your plans are still being prepared; request another when one is ready.")
+            % {"count": in_progress}
+        ])  # fmt: skip
+    hour_ago = timezone.now() - dt.timedelta(hours=1)
+    if mine.filter(requested_at__gte=hour_ago).count() >= PLANS_PER_USER_PER_HOUR:
+        raise PlanNotReady([
+            _("You requested %(count)s plans in the last hour; please wait before requesting more.")
+            % {"count": PLANS_PER_USER_PER_HOUR}
+        ])  # fmt: skip
 
 
 def plan_request(*, case: KmsCase, user: User) -> PlanDocument:

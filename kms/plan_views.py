@@ -45,6 +45,7 @@ def plan_generate(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     client_wide = request.POST.get("panel") == "client"
     errors: list[Any] = []
     try:
+        plan_services.plan_quota_check(user=request.user)
         plan_services.plan_request(case=case, user=request.user)
     except plan_services.PlanNotReady as refusal:
         errors = refusal.reasons

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 from advisor_crm.accounts.models import User
 from advisor_crm.saving import form_save
 from clients.models import Client
-from kms import detectors
+from kms import calculators, detectors
 from kms.facts import Facts
 from kms.models import (
     CaseStatus,
@@ -105,15 +105,23 @@ def motives_set(*, case: KmsCase, motives: list[str]) -> None:
 
 
 def needs_override(*, case: KmsCase, calculator: str, values: dict[str, Decimal | None]) -> None:
-    """Store the advisor's inputs for a calculator; None restores the KYC default."""
+    """Store the advisor's inputs for a calculator; None restores the KYC default.
+
+    A value outside the input's range raises ValueError (the form shows the range at
+    the field first), and saving drops any stored value that no longer validates.
+    """
     _ensure_open(case)
-    overrides = dict(case.needs_overrides.get(calculator, {}))
+    for name, value in values.items():
+        if value is not None and calculators.override_value(calculator, name, str(value)) is None:
+            raise ValueError(f"{calculator}.{name}: {value} is outside the allowed range")
+    stored = calculators.overrides_valid(case.needs_overrides)
+    overrides = dict(stored.get(calculator, {}))
     for name, value in values.items():
         if value is None:
             overrides.pop(name, None)
         else:
             overrides[name] = str(value)
-    case.needs_overrides = {**case.needs_overrides, calculator: overrides}
+    case.needs_overrides = {**stored, calculator: overrides}
     case.save(update_fields=["needs_overrides", "updated_at"])
 
 
@@ -170,7 +178,7 @@ def case_new_version(*, case: KmsCase, user: User) -> KmsCase:
     version = (KmsCase.objects.filter(client=case.client).aggregate(v=Max("version"))["v"] or 0) + 1
     copy = KmsCase.objects.create(
         client=case.client, version=version, created_by=user, motives=case.motives,
-        needs_overrides=case.needs_overrides, title=case.title,
+        needs_overrides=calculators.overrides_valid(case.needs_overrides), title=case.title,
     )  # fmt: skip
     finding_map = {}
     for finding in case.findings.all():

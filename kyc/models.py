@@ -23,6 +23,10 @@ from django.utils.translation import pgettext_lazy
 from advisor_crm.rules import JudgedInput
 from clients.fields import EncryptedTextField
 from clients.models import Client, Gender
+from clients.validators import (
+    validate_birth_date,
+    validate_calendar_date,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -126,7 +130,9 @@ class Person(ClientOwned):
     )
     name = models.CharField(_("name"), max_length=100)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
-    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_date = models.DateField(
+        _("birth date"), null=True, blank=True, validators=[validate_birth_date]
+    )
     age = models.PositiveSmallIntegerField(
         _("age"), null=True, blank=True, help_text=_("When the birth date is not known."),
         validators=[MaxValueValidator(130)],
@@ -201,15 +207,13 @@ class Person(ClientOwned):
     def clean(self) -> None:
         """Rules of a person of the map, for every way a person comes in.
 
-        1. A birth date is not in the future, nor a divorce date, which only a former
-           spouse has.
+        1. A divorce date is not in the future, and only a former spouse has one (the
+           birth date's range is its field's validator).
         2. The client is in their own map once.
         3. The person's generation agrees with the client's age: a child is not older
            than the client, a parent not younger.
         """
         errors: dict[str, Any] = {}
-        if self.judged("birth_date") and self.birth_date and self.birth_date > timezone.localdate():
-            errors["birth_date"] = _("A birth date cannot be in the future.")
         if self.judged("divorced_on", "relationship") and self.divorced_on:
             # The divorce ended a marriage to someone recorded as a former spouse: the
             # client's (ex-spouse) or another person's, linked by "was married to" (other).
@@ -759,7 +763,8 @@ class Allocation(ClientOwned):
             errors.setdefault("end_year", _("The end year is before the start year."))
         for name in ("start_year", "end_year"):
             year = getattr(self, name)
-            if self.judged(name) and year and not 1900 <= year <= 2200:
+            # Year 0 is a year typed, not an empty field.
+            if self.judged(name) and year is not None and not 1900 <= year <= 2200:
                 errors[name] = _("Enter a year such as 2030.")
         if self.judged("received_as", "trust_name"):
             through_trust = self.received_as == ReceivedAs.TRUST
@@ -837,7 +842,9 @@ class ExistingPolicy(ClientOwned):
     years_total = models.PositiveSmallIntegerField(
         _("payment years"), default=1, validators=[MinValueValidator(1)]
     )
-    start_date = models.DateField(_("start date"), null=True, blank=True)
+    start_date = models.DateField(
+        _("start date"), null=True, blank=True, validators=[validate_calendar_date]
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=PolicyStatus.choices, default=PolicyStatus.IN_FORCE
     )
@@ -947,7 +954,7 @@ class SensitiveConsent(ClientOwned):
     """The client's separate consent to process sensitive personal information (PIPL art. 29)."""
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
-    given_on = models.DateField(_("consent date"))
+    given_on = models.DateField(_("consent date"), validators=[validate_calendar_date])
     scope = models.CharField(_("scope"), max_length=20, choices=ConsentScope.choices)
     recorded_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")

@@ -11,6 +11,7 @@ from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry
 from django import forms
 from django.db import models, transaction
+from django.db.models.deletion import RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -119,10 +120,28 @@ def person_save(*, form: forms.ModelForm) -> Person:
     return person
 
 
+class ItemInUse(Exception):
+    """An item cannot be deleted: records of the apps above name it (a proposal)."""
+
+    def __init__(self, uses: list[str]) -> None:
+        super().__init__(", ".join(uses))
+        self.uses = uses
+
+
 @transaction.atomic
 def kyc_item_delete(*, item: models.Model) -> None:
+    """Delete an item of the map; raise ItemInUse if a record above still names it.
+
+    The apps above protect what they name with on_delete=RESTRICT; their rows tell
+    what they are through an `in_use_label` (kyc does not know their models).
+    """
     client = item.client  # type: ignore[attr-defined]
-    item.delete()
+    try:
+        with transaction.atomic():
+            item.delete()
+    except RestrictedError as error:
+        uses = {getattr(row, "in_use_label", None) or str(row) for row in error.restricted_objects}
+        raise ItemInUse(sorted(uses)) from error
     _changed(client=client, model=type(item))
 
 

@@ -233,7 +233,14 @@ def kyc_item_delete(
     item = get_object_or_404(section.model, pk=item_id, client=client)
     if isinstance(item, Person) and item.relationship == "self":
         return HttpResponse(_("The client cannot be removed from their own map."), status=400)
-    kyc_services.kyc_item_delete(item=item)
+    try:
+        kyc_services.kyc_item_delete(item=item)
+    except kyc_services.ItemInUse as in_use:
+        return HttpResponse(
+            _("%(item)s is named in a proposal (%(uses)s): change the proposal first.")
+            % {"item": item, "uses": "; ".join(in_use.uses)},
+            status=400,
+        )
     return _render_section(request, client, section)
 
 

@@ -41,6 +41,19 @@ from clients.money import parse_yuan
 from scoring.fields import BOOLEAN, CHOICE, FIELDS, NUMBER, ClientFacts, field_value
 
 Node = dict[str, Any]
+# Limits that keep one rule from taking the site down: every rule is compiled into the
+# scoring query of every client, and parsing, validating, compiling and evaluating all
+# recurse over the tree. Far beyond what a real rule needs (the default rules use at
+# most 4 clauses and 1 level), far below what costs seconds or overflows the stack.
+MAX_LENGTH = 2000
+# Nested groups: a "(" or a "not" opens one.
+MAX_DEPTH = 10
+# Comparisons, each value of an "in" list counting as one.
+MAX_CLAUSES = 50
+# Digits of a number as stored (in yuan, after 万/亿): 14 before the point fits every
+# amount column (max_digits 16, 2 places) and 99万亿 yuan, 4 after is more than enough.
+MAX_INTEGER_DIGITS = 14
+MAX_FRACTION_DIGITS = 4
 COMPARISONS = ("<=", ">=", "!=", "=", "<", ">")
 KEYWORDS = {"and", "or", "not", "in", "between", "is", "empty", "true", "false"}
 _TOKEN = re.compile(
@@ -92,9 +105,17 @@ class Parser:
     ("and" not_expr)*; not_expr := "not" not_expr | "(" or_expr ")" | comparison."""
 
     def __init__(self, text: str) -> None:
+        if len(text) > MAX_LENGTH:
+            # Refused before tokenizing: a megabyte of text is never read.
+            raise ConditionError(
+                _("A condition can have at most %(max)s characters; this one has %(count)s.")
+                % {"max": MAX_LENGTH, "count": len(text)}
+            )
         self.text = text
         self.tokens = tokenize(text)
         self.index = 0
+        self.depth = 0
+        self.clauses = 0
 
     def peek(self) -> Token | None:
         return self.tokens[self.index] if self.index < len(self.tokens) else None
@@ -148,19 +169,41 @@ class Parser:
 
     def not_expr(self) -> Node:
         if self.at("keyword", "not"):
-            self.take()
-            return {"not": self.not_expr()}
+            self._enter()
+            node: Node = {"not": self.not_expr()}
+            self.depth -= 1
+            return node
         if self.at("punct", "("):
-            self.take()
+            self._enter()
             node = self.or_expr()
             self.expect("punct", ")")
+            self.depth -= 1
             return node
         return self.comparison()
+
+    def _enter(self) -> None:
+        """Take the "(" or "not" that opens a group, refusing one group too deep.
+
+        Counting here stops the descent long before Python's recursion limit.
+        """
+        token = self.take()
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ConditionError(
+                _("Conditions can be nested at most %(max)s levels deep (parentheses and not).")
+                % {"max": MAX_DEPTH},
+                token.position,
+            )
+
+    def _count(self, clauses: int, position: int) -> None:
+        self.clauses += clauses
+        if self.clauses > MAX_CLAUSES:
+            raise ConditionError(_clauses_message(), position)
 
     def value(self) -> Any:
         token = self.take()
         if token.kind == "number":
-            return {"number": _number(token.text)}
+            return {"number": _number(token.text, token.position)}
         if token.kind == "string":
             return {"text": token.text[1:-1]}
         if token.kind == "keyword" and token.text in {"true", "false"}:
@@ -184,12 +227,13 @@ class Parser:
                 _("Unknown field “%(field)s”.") % {"field": token.text}, token.position
             )
         field = token.text
+        self._count(1, token.position)
         if self.at("keyword", "in"):
             self.take()
             self.expect("punct", "[")
             values = [self.value()]
             while self.at("punct", ","):
-                self.take()
+                self._count(1, self.take().position)
                 values.append(self.value())
             self.expect("punct", "]")
             node: Node = {"in": field, "values": values}
@@ -222,15 +266,56 @@ class Parser:
         return node
 
 
-def _number(text: str) -> str:
+def _number(text: str, position: int | None = None) -> str:
     """A number as stored in the tree: as typed, or in yuan when typed with a unit.
 
     200万 and 1.2亿 go through the one amount parser (clients.money.parse_yuan) and are
     stored as plain yuan (2000000), which to_text prints back and parse reads again.
     """
-    if text[-1].isdigit():
-        return text
-    return f"{parse_yuan(text).normalize():f}"
+    # The digits are counted on the text first, so that the amount parser never sees a
+    # 50-digit number; the stored form is checked exactly below (200万 gains 4 zeros,
+    # 1.23456789亿 loses its decimals).
+    whole, _point, fraction = text.lstrip("-").partition(".")
+    whole, fraction = (re.sub(r"\D", "", part) for part in (whole, fraction))
+    if len(whole.lstrip("0")) > MAX_INTEGER_DIGITS or len(fraction) > MAX_INTEGER_DIGITS:
+        raise ConditionError(_number_message(), position)
+    try:
+        stored = text if text[-1].isdigit() else f"{parse_yuan(text).normalize():f}"
+    except ValueError as error:
+        # The amount parser takes no sign: a negative amount with a unit (-5万).
+        raise ConditionError(
+            _("“%(number)s” is not an amount; write it as 50000 or 5万.") % {"number": text},
+            position,
+        ) from error
+    if not _number_fits(stored):
+        raise ConditionError(_number_message(), position)
+    return stored
+
+
+def _number_fits(stored: str) -> bool:
+    try:
+        number = Decimal(stored)
+    except ArithmeticError:
+        return False
+    if not number.is_finite():
+        return False
+    _sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # finite, checked above
+    fraction = max(0, -exponent)
+    whole = len(digits) + exponent
+    return whole <= MAX_INTEGER_DIGITS and fraction <= MAX_FRACTION_DIGITS
+
+
+def _number_message() -> str:
+    return _(
+        "Numbers can have at most %(whole)s digits before the decimal point and %(fraction)s after."
+    ) % {"whole": MAX_INTEGER_DIGITS, "fraction": MAX_FRACTION_DIGITS}
+
+
+def _clauses_message() -> str:
+    return _(
+        "A condition can have at most %(max)s comparisons (each value in a list counts as one)."
+    ) % {"max": MAX_CLAUSES}
 
 
 def _field_of(node: Node) -> str:
@@ -301,39 +386,66 @@ def parse(text: str) -> Node:
     return Parser(text).parse()
 
 
+# A parsed tree nests at most MAX_DEPTH + 2 operators: the top and/or, one and/or or
+# not per group, and the not of a final "is not empty".
+_MAX_TREE_DEPTH = MAX_DEPTH + 2
+
+
 def validate_tree(node: Any) -> None:
-    """Check a stored tree (it came from parse, but never trust stored data blindly)."""
+    """Check a stored tree (it came from parse, but never trust stored data blindly),
+    within the same limits as parse."""
+    if _validate(node, 0) > MAX_CLAUSES:
+        raise ConditionError(_clauses_message())
+
+
+def _validate(node: Any, depth: int) -> int:
+    """Check a subtree at a depth; return how many clauses it has."""
+    if depth > _MAX_TREE_DEPTH:
+        raise ConditionError(
+            _("Conditions can be nested at most %(max)s levels deep (parentheses and not).")
+            % {"max": MAX_DEPTH}
+        )
     if not isinstance(node, dict) or len(node) == 0:
         raise ConditionError(_("Malformed condition."))
     if "and" in node or "or" in node:
         children = node.get("and") or node.get("or")
         if not isinstance(children, list) or not children:
             raise ConditionError(_("Malformed condition."))
+        clauses = 0
         for child in children:
-            validate_tree(child)
-    elif "not" in node:
-        validate_tree(node["not"])
-    elif "empty" in node:
+            clauses += _validate(child, depth + 1)
+            # Stop early: a stored tree of a million clauses is refused in time.
+            if clauses > MAX_CLAUSES:
+                raise ConditionError(_clauses_message())
+        return clauses
+    if "not" in node:
+        return _validate(node["not"], depth + 1)
+    if "empty" in node:
         if node["empty"] not in FIELDS:
             raise ConditionError(_("Unknown field “%(field)s”.") % {"field": node["empty"]})
+        return 1
+    field = _field_of(node)
+    if field not in FIELDS:
+        raise ConditionError(_("Unknown field “%(field)s”.") % {"field": field})
+    clauses = 1
+    if "cmp" in node:
+        if node["cmp"] not in COMPARISONS:
+            raise ConditionError(_("Malformed condition."))
+        _check_literal(node.get("value"))
+    elif "in" in node:
+        values = node.get("values")
+        if not isinstance(values, list) or not values:
+            raise ConditionError(_("Malformed condition."))
+        if len(values) > MAX_CLAUSES:
+            raise ConditionError(_clauses_message())
+        for value in values:
+            _check_literal(value)
+        clauses = len(values)
     else:
-        field = _field_of(node)
-        if field not in FIELDS:
-            raise ConditionError(_("Unknown field “%(field)s”.") % {"field": field})
-        if "cmp" in node:
-            if node["cmp"] not in COMPARISONS:
-                raise ConditionError(_("Malformed condition."))
-            _check_literal(node.get("value"))
-        elif "in" in node:
-            values = node.get("values")
-            if not isinstance(values, list) or not values:
-                raise ConditionError(_("Malformed condition."))
-            for value in values:
-                _check_literal(value)
-        else:
-            _check_literal(node.get("low"))
-            _check_literal(node.get("high"))
-        check_types(node)
+        _check_literal(node.get("low"))
+        _check_literal(node.get("high"))
+    check_types(node)
+    return clauses
 
 
 def _check_literal(value: Any) -> None:
@@ -347,6 +459,8 @@ def _check_literal(value: Any) -> None:
             raise ConditionError(_("Malformed condition.")) from error
         if not number.is_finite():
             raise ConditionError(_("Malformed condition."))
+        if not _number_fits(str(value["number"])):
+            raise ConditionError(_number_message())
     elif "text" in value:
         if not isinstance(value["text"], str):
             raise ConditionError(_("Malformed condition."))

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from advisor_crm.versioning import VersionedForm
 from scoring.conditions import ConditionError, parse, to_text
+from scoring.listing import SCORE_BOUND
 from scoring.models import Rule
 
 
@@ -70,7 +71,13 @@ class TiersForm(VersionedForm, forms.Form):
                 label=_("tier"), max_length=30, required=False, initial=label
             )
             self.fields[f"min_{index}"] = forms.IntegerField(
-                label=_("minimum score"), required=False, initial=minimum
+                label=_("minimum score"),
+                required=False,
+                initial=minimum,
+                # What the score filter of the client list accepts, and well inside
+                # the integer column (10^20 was a database error).
+                min_value=-SCORE_BOUND,
+                max_value=SCORE_BOUND,
             )
 
     def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:

@@ -98,6 +98,13 @@ class RescoreJob(models.Model):
     max_pk = models.BigIntegerField(default=0)
     error = models.TextField(blank=True)
     requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    # What the job's publication changed, to undo it if the rescoring fails: the status
+    # the version had before (blank when the job published nothing: a restore, the
+    # rescore command) and the version it replaced as the published one.
+    status_before = models.CharField(max_length=10, choices=VersionStatus.choices, blank=True)
+    replaced = models.ForeignKey(
+        RuleSetVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

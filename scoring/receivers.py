@@ -10,26 +10,44 @@ for the next publish.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from clients import events as clients_events
 from kyc import events as kyc_events
 from kyc.models import ExistingPolicy
 
+logger = logging.getLogger(__name__)
 
-def _on_facts_changed(*, client_ids: frozenset[int], **_kwargs: Any) -> None:
+
+def _score_refresh(client_ids: Iterable[int]) -> None:
+    """Rescore the clients, without ever failing the save that changed them.
+
+    The scoring runs in a savepoint: if it fails (a database error, a rule gone wrong),
+    only its own writes roll back, the user's save goes on, and the error is logged;
+    the next rescoring of the published version scores these clients.
+    """
     from scoring.services import clients_score_refresh
 
-    clients_score_refresh(client_ids=client_ids)
+    ids = sorted(set(client_ids))
+    try:
+        with transaction.atomic():
+            clients_score_refresh(client_ids=ids)
+    except Exception:
+        logger.exception("Scoring clients %s on save failed; the next rescore scores them", ids)
+
+
+def _on_facts_changed(*, client_ids: frozenset[int], **_kwargs: Any) -> None:
+    _score_refresh(client_ids)
 
 
 def _on_policies_changed(*, client_id: int, **_kwargs: Any) -> None:
     # Scoring counts the policies in force and sums their premiums (scoring/fields.py).
-    from scoring.services import clients_score_refresh
-
-    clients_score_refresh(client_ids=[client_id])
+    _score_refresh([client_id])
 
 
 def connect() -> None:

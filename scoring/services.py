@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -42,6 +43,13 @@ BATCH_SIZE = 200_000
 # Batches running at once on PostgreSQL, each on a connection of its own (and so a core
 # of the database server): the machine this was measured on had two.
 LANES = 2
+# Publishing first runs the version's scoring query over this many clients, each
+# statement stopped after TRIAL_TIMEOUT_MS on PostgreSQL: a rule that fails or crawls
+# there would fail or crawl in the rescoring, and on every client save after it.
+TRIAL_ROWS = 50
+TRIAL_TIMEOUT_MS = 5000
+
+logger = logging.getLogger(__name__)
 
 
 class PublishError(ValueError):
@@ -138,38 +146,160 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
+class _TrialOver(Exception):
+    """Ends a trial run, so that its savepoint always rolls back."""
+
+
+def version_trial(*, version: RuleSetVersion) -> list[str]:
+    """Compile the version and run its scoring on a few clients; change nothing.
+
+    1. In a savepoint, stop each statement after TRIAL_TIMEOUT_MS (PostgreSQL).
+    2. Compile the version as rescoring does and run the rescoring's scoring SELECT
+       over the first TRIAL_ROWS clients; compile it as the preview does and run that.
+    3. Roll the savepoint back in any case (the timeout goes with it), and return the
+       failure as a problem for the admin, or none.
+    """
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT set_config('statement_timeout', %s, true)",
+                        [f"{TRIAL_TIMEOUT_MS}ms"],
+                    )
+            ids = list(Client.objects.order_by("pk").values_list("pk", flat=True)[:TRIAL_ROWS])
+            low, high = (ids[0] - 1, ids[-1]) if ids else (0, 0)
+            select_sql, params = _scores_select(
+                compile_version(version, _today(), cached=True), low, high
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT COUNT(*) FROM ({select_sql}) AS trial", params)
+                cursor.fetchone()
+            uncached = compile_version(version, _today())
+            list(
+                Client.objects.filter(pk__in=ids)
+                .annotate(trial_score=uncached.score, trial_tier=uncached.tier)
+                .values_list("trial_score", "trial_tier")
+            )
+            raise _TrialOver
+    except _TrialOver:
+        return []
+    except Exception as error:
+        logger.warning("Trial run of rule-set version %s failed", version.pk, exc_info=True)
+        return [
+            _(
+                "The rules could not be run on the clients' data, so nothing was published: "
+                "%(error)s"
+            )
+            % {"error": str(error).strip()[:300] or type(error).__name__}
+        ]
+
+
 @transaction.atomic
 def version_publish(*, version: RuleSetVersion, user: User) -> RescoreJob:
     """Publish a version (a draft, or an older one to roll back) and queue the rescoring.
 
-    1. Refuse when the version has problems; nothing changes then.
+    1. Refuse when the version has problems, or fails a trial run on the clients'
+       data (version_trial); nothing changes then.
     2. Retire the published version of the rule set; mark this one published.
-    3. Create the rescoring job and start it once the transaction commits.
+    3. Create the rescoring job, with what it replaced so that a failed rescoring can
+       undo the publication (_publication_undo), and start it once the transaction
+       commits.
     """
     # An edit of this draft's rules or tiers in progress finishes first (scoring.views
     # locks the version row too); the problems are then judged on what it saved.
-    RuleSetVersion.objects.select_for_update().filter(pk=version.pk).first()
-    problems = version_problems(version)
+    locked = RuleSetVersion.objects.select_for_update().filter(pk=version.pk).first()
+    status_before = locked.status if locked is not None else version.status
+    problems = version_problems(version) or version_trial(version=version)
     if problems:
         raise PublishError(problems)
+    replaced = (
+        RuleSetVersion.objects.filter(rule_set=version.rule_set, status=VersionStatus.PUBLISHED)
+        .exclude(pk=version.pk)
+        .order_by("-published_at")
+        .first()
+    )
     RuleSetVersion.objects.filter(
         rule_set=version.rule_set, status=VersionStatus.PUBLISHED
     ).exclude(pk=version.pk).update(status=VersionStatus.RETIRED)
     version.status = VersionStatus.PUBLISHED
     version.published_at = timezone.now()
     version.save(update_fields=["status", "published_at"])
-    bounds = Client.objects.aggregate(low=Min("pk"), high=Max("pk"))
-    job = RescoreJob.objects.create(
+    job = _job_create(
         version=version,
-        requested_by=user,
-        total=Client.objects.count(),
-        last_pk=(bounds["low"] or 1) - 1,
-        max_pk=bounds["high"] or 0,
+        user=user,
+        status_before="" if status_before == VersionStatus.PUBLISHED else status_before,
+        replaced=replaced,
     )
     from scoring.tasks import rescore
 
     transaction.on_commit(lambda: rescore.delay(job.pk))
     return job
+
+
+def _job_create(
+    *,
+    version: RuleSetVersion,
+    user: User,
+    status_before: str = "",
+    replaced: RuleSetVersion | None = None,
+) -> RescoreJob:
+    """A rescoring job over every client of now."""
+    bounds = Client.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    return RescoreJob.objects.create(
+        version=version,
+        requested_by=user,
+        total=Client.objects.count(),
+        last_pk=(bounds["low"] or 1) - 1,
+        max_pk=bounds["high"] or 0,
+        status_before=status_before,
+        replaced=replaced,
+    )
+
+
+def _publication_undo(job_id: int) -> RescoreJob | None:
+    """Undo the publication of a job whose rescoring failed; return the restoring job.
+
+    1. Only a job that published its version, still the published one, is undone: a
+       version published again since keeps its own job.
+    2. The version goes back to what it was (a draft to mend, or retired); the version
+       it replaced is published again.
+    3. A job rescores every client with that version, so that the clients the failed
+       job already scored are scored as before. It publishes nothing, so a failure of
+       it undoes nothing further.
+    """
+    with transaction.atomic():
+        job = (
+            RescoreJob.objects.select_for_update(of=("self",))
+            .select_related("replaced")
+            .get(pk=job_id)
+        )
+        version = RuleSetVersion.objects.select_for_update().get(pk=job.version_id)
+        if job.status_before == "" or version.status != VersionStatus.PUBLISHED:
+            return None
+        version.status = job.status_before
+        fields = ["status"]
+        if job.status_before == VersionStatus.DRAFT:
+            version.published_at = None
+            fields.append("published_at")
+        version.save(update_fields=fields)
+        notice = _("v%(number)s was withdrawn.") % {"number": version.number}
+        restore = None
+        if job.replaced is not None:
+            RuleSetVersion.objects.filter(pk=job.replaced.pk).update(status=VersionStatus.PUBLISHED)
+            restore = _job_create(version=job.replaced, user=job.requested_by)
+            notice = _("v%(number)s was withdrawn; v%(previous)s is published again.") % {
+                "number": version.number,
+                "previous": job.replaced.number,
+            }
+            from scoring.tasks import rescore
+
+            restore_id = restore.pk
+            transaction.on_commit(lambda: rescore.delay(restore_id))
+        RescoreJob.objects.filter(pk=job.pk).update(
+            error=f"{notice}\n{job.error}"[:2000], status_before=""
+        )
+        return restore
 
 
 def rescore_run(*, job_id: int, batch_size: int = BATCH_SIZE) -> RescoreJob:
@@ -209,8 +339,13 @@ def rescore_run(*, job_id: int, batch_size: int = BATCH_SIZE) -> RescoreJob:
                 _batches_in_turn(job, compiled, batch_size)
         except Exception as error:
             RescoreJob.objects.filter(pk=job_id).update(
-                status=JobStatus.FAILED, error=str(error)[:2000]
+                status=JobStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
             )
+            # Never a version left published with only some clients scored by it.
+            try:
+                _publication_undo(job_id)
+            except Exception:
+                logger.exception("Could not undo the publication of rescore job %s", job_id)
             raise
         RescoreJob.objects.filter(pk=job_id).update(
             status=JobStatus.DONE, finished_at=timezone.now()
@@ -392,6 +527,46 @@ def _scores_write(
 
     With unscored_only, only rows that no version has scored yet (just created) are.
     """
+    select_sql, params = _scores_select(compiled, low, high, unscored_only=unscored_only)
+    now = timezone.now()
+    update = (
+        "UPDATE scoring_clientscore SET score = x.new_score, matched_rules = x.new_mask, "
+        "tier = x.new_tier, version_id = %s, updated_at = %s, owner_id = x.new_owner "
+        f"FROM ({select_sql}) AS x WHERE scoring_clientscore.client_id = x.cid "
+        "AND scoring_clientscore.client_id > %s AND scoring_clientscore.client_id <= %s"
+    )
+    update_params = [version_id, now, *params, low, high]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH changed AS ({update} RETURNING scoring_clientscore.client_id, "
+                "scoring_clientscore.score, scoring_clientscore.tier, "
+                "x.old_score, x.old_tier, x.old_version), "
+                "history AS (INSERT INTO scoring_scorehistory "
+                "(client_id, version_id, score, tier, created_at) "
+                "SELECT client_id, %s, score, tier, %s FROM changed "
+                "WHERE old_version IS NULL OR old_score <> score OR old_tier <> tier) "
+                "SELECT COUNT(*) FROM changed",
+                [*update_params, version_id, now],
+            )
+            (count,) = cursor.fetchone()
+            return int(count)
+        cursor.execute(update, update_params)
+        count = cursor.rowcount
+        cursor.execute(
+            "INSERT INTO scoring_scorehistory (client_id, version_id, score, tier, created_at) "
+            "SELECT client_id, %s, score, tier, %s FROM scoring_clientscore "
+            "WHERE client_id > %s AND client_id <= %s AND updated_at = %s",
+            [version_id, now, low, high, now],
+        )
+        return count
+
+
+def _scores_select(
+    compiled: Compiled, low: int, high: int, *, unscored_only: bool = False
+) -> tuple[str, list[Any]]:
+    """The SELECT of the new score, mask and tier of the range's scored clients, with
+    their owner and old score, tier and version (see _scores_write)."""
     # Each rule's condition is evaluated once per client, as a 0/1 flag in the
     # Django-compiled SELECT; the score, the mask and the tier are then plain arithmetic
     # on those flags, generated here from integers only (labels go in as parameters).
@@ -435,39 +610,7 @@ def _scores_write(
         f"({score_sum}) AS new_score, ({mask_sum}) AS new_mask "
         f"FROM ({flags_sql}{fence}) AS x{fence}) AS y"
     )
-    params = [*tier_params, lowest, *flag_params]
-    now = timezone.now()
-    update = (
-        "UPDATE scoring_clientscore SET score = x.new_score, matched_rules = x.new_mask, "
-        "tier = x.new_tier, version_id = %s, updated_at = %s, owner_id = x.new_owner "
-        f"FROM ({select_sql}) AS x WHERE scoring_clientscore.client_id = x.cid "
-        "AND scoring_clientscore.client_id > %s AND scoring_clientscore.client_id <= %s"
-    )
-    update_params = [version_id, now, *params, low, high]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"WITH changed AS ({update} RETURNING scoring_clientscore.client_id, "
-                "scoring_clientscore.score, scoring_clientscore.tier, "
-                "x.old_score, x.old_tier, x.old_version), "
-                "history AS (INSERT INTO scoring_scorehistory "
-                "(client_id, version_id, score, tier, created_at) "
-                "SELECT client_id, %s, score, tier, %s FROM changed "
-                "WHERE old_version IS NULL OR old_score <> score OR old_tier <> tier) "
-                "SELECT COUNT(*) FROM changed",
-                [*update_params, version_id, now],
-            )
-            (count,) = cursor.fetchone()
-            return int(count)
-        cursor.execute(update, update_params)
-        count = cursor.rowcount
-        cursor.execute(
-            "INSERT INTO scoring_scorehistory (client_id, version_id, score, tier, created_at) "
-            "SELECT client_id, %s, score, tier, %s FROM scoring_clientscore "
-            "WHERE client_id > %s AND client_id <= %s AND updated_at = %s",
-            [version_id, now, low, high, now],
-        )
-        return count
+    return select_sql, [*tier_params, lowest, *flag_params]
 
 
 def clients_score_refresh(*, client_ids: Iterable[int]) -> None:
@@ -497,11 +640,7 @@ def rescore_now(
     *, version: RuleSetVersion, user: User, batch_size: int = BATCH_SIZE
 ) -> tuple[RescoreJob, float]:
     """Rescore synchronously with the published version (the `rescore` command)."""
-    bounds = Client.objects.aggregate(low=Min("pk"), high=Max("pk"))
-    job = RescoreJob.objects.create(
-        version=version, requested_by=user, total=Client.objects.count(),
-        last_pk=(bounds["low"] or 1) - 1, max_pk=bounds["high"] or 0,
-    )  # fmt: skip
+    job = _job_create(version=version, user=user)
     started = time.perf_counter()
     job = rescore_run(job_id=job.pk, batch_size=batch_size)
     return job, time.perf_counter() - started

@@ -19,6 +19,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from advisor_crm.accounts.models import User
 from advisor_crm.http import AuthenticatedRequest, admin_required
+from advisor_crm.inputs import without_control_characters
+from advisor_crm.spreadsheets import row_safe
 from advisor_crm.versioning import recheck
 from scoring import selectors, services
 from scoring.conditions import ConditionError, parse
@@ -269,7 +271,8 @@ def p100_review(request: AuthenticatedRequest, advisor_id: int) -> HttpResponse:
         notes = {
             c.pk: (
                 request.POST.get(f"flag_{c.pk}") == "on",
-                request.POST.get(f"note_{c.pk}", "").strip()[:200],
+                # Read from the request, not a form: the one text rule applies here.
+                without_control_characters(request.POST.get(f"note_{c.pk}", "")).strip()[:200],
             )
             for c in clients
         }
@@ -370,8 +373,8 @@ def p100_export(request: AuthenticatedRequest, advisor_id: int, fmt: str) -> Htt
         buffer = io.StringIO()
         buffer.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
         writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows([_csv_cell(cell) for cell in row] for row in rows)
+        writer.writerow(row_safe(header))
+        writer.writerows(row_safe(_csv_cell(cell) for cell in row) for row in rows)
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     elif fmt == "xlsx":
         from openpyxl import Workbook
@@ -380,9 +383,9 @@ def p100_export(request: AuthenticatedRequest, advisor_id: int, fmt: str) -> Htt
         sheet = book.active
         assert sheet is not None
         sheet.title = "P100"
-        sheet.append(header)
+        sheet.append(row_safe(header))
         for row in rows:
-            sheet.append(row)
+            sheet.append(row_safe(row))
         out = io.BytesIO()
         book.save(out)
         response = HttpResponse(

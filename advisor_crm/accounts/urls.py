@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from advisor_crm.accounts import views
+from advisor_crm.accounts import forms, views
 
 app_name = "accounts"
 
@@ -17,7 +17,13 @@ urlpatterns = [
 # The auth views keep Django's URL names (login, logout, password_change...) so that
 # LOGIN_URL and the templates of django.contrib.auth resolve them.
 auth_urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            authentication_form=forms.LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from html import unescape
 from typing import Any
+from xml.etree import ElementTree
 
 from django import template
 from django.template.base import Parser, Token
@@ -76,6 +77,16 @@ def policy_structure(item: ProposalItem) -> Structure:
 _SVG_ATTRIBUTE = re.compile(r'\s(class|aria-label)="([^"]*)"')
 
 
+class PictureError(ValueError):
+    """A picture of the plan is not well-formed SVG."""
+
+
+def attributes_of(markup: str) -> dict[str, str]:
+    """The class and aria-label of the markup's opening `<svg>` tag, unescaped."""
+    opening = markup[: markup.index(">")]
+    return {name: unescape(value) for name, value in _SVG_ATTRIBUTE.findall(opening)}
+
+
 def svg_as_image(markup: str) -> str:
     """An inline `<svg>` as an `<img>` with the same picture in a data: URL.
 
@@ -86,9 +97,14 @@ def svg_as_image(markup: str) -> str:
     markup = markup.strip()
     if not (markup.startswith("<svg") and markup.endswith("</svg>")):
         return markup
-    opening = markup[: markup.index(">")]
+    try:
+        ElementTree.fromstring(markup)
+    except ElementTree.ParseError as error:
+        # WeasyPrint leaves out an image it cannot parse without a word, and the plan
+        # would pass as ready without its pictures: fail the render instead.
+        raise PictureError(f"{attributes_of(markup).get('aria-label', 'svg')}: {error}") from error
     # The values are escaped in the markup; format_html escapes them once again.
-    attributes = {name: unescape(value) for name, value in _SVG_ATTRIBUTE.findall(opening)}
+    attributes = attributes_of(markup)
     data = base64.b64encode(markup.encode()).decode("ascii")
     return format_html(
         '<img class="{}" alt="{}" src="data:image/svg+xml;base64,{}">',

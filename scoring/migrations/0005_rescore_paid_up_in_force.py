@@ -6,12 +6,17 @@ policy counts and premiums of clients holding a paid-up policy change, and with 
 their scores. Rescoring here, with the published version, makes every cached number
 agree with the new meaning at once, instead of client by client as they are edited.
 A database without a published version (a new one) has nothing to rescore.
+
+The rescoring runs the service with today's models, so it must run after every
+migration those models need: it moved to 0008 (rescore_after_schema) when 0007 added
+columns to RescoreJob. This step stays, doing nothing, for databases that applied it.
 """
 
 from django.db import migrations
 
 
 def rescore(apps, schema_editor):
+    """Kept for 0008 to import; this migration no longer calls it."""
     version_model = apps.get_model("scoring", "RuleSetVersion")
     published = (
         version_model.objects.filter(status="published").order_by("-published_at").first()
@@ -34,4 +39,4 @@ class Migration(migrations.Migration):
         ("kyc", "0002_tables_renamed"),
     ]
 
-    operations = [migrations.RunPython(rescore, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

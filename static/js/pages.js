@@ -104,3 +104,32 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     myState.innerHTML = state.innerHTML;
   }
 });
+
+// The Content-Security-Policy allows no inline script, so buttons say what they do
+// with data attributes: data-reload reloads the page, data-print prints it,
+// data-remove-closest="<selector>" removes the enclosing element (a new-item form's
+// Cancel; a link keeps its href for when scripts are off), and a select with
+// data-submit-on-change submits its form.
+document.addEventListener("click", function (event) {
+  var target = event.target.closest && event.target.closest("[data-reload], [data-print], [data-remove-closest]");
+  if (!target) {
+    return;
+  }
+  if (target.hasAttribute("data-reload")) {
+    window.location.reload();
+  } else if (target.hasAttribute("data-print")) {
+    window.print();
+  } else {
+    var container = target.closest(target.dataset.removeClosest);
+    if (container) {
+      event.preventDefault();
+      container.remove();
+    }
+  }
+});
+
+document.addEventListener("change", function (event) {
+  if (event.target.matches && event.target.matches("select[data-submit-on-change]")) {
+    event.target.form.submit();
+  }
+});

@@ -2,12 +2,22 @@ import os
 import socket
 
 import pytest
+from cryptography.fernet import Fernet
+from django.core import checks
 from django.test import Client as HttpClient
 from pytest_django import Settings
 
+from advisor_crm.accounts.models import Role
 from advisor_crm.celery import app as celery_app
+from tests.conftest import logged_in
+from tests.factories import make_client, make_user
 
 pytestmark = pytest.mark.django_db
+
+
+def _admin() -> HttpClient:
+    """Only a logged-in administrator sees the parts; others see the status alone."""
+    return logged_in(make_user(username="ops", role=Role.ADMIN))
 
 
 def _closed_port() -> int:
@@ -38,18 +48,19 @@ def unreachable_broker(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> s
     not os.environ.get("CELERY_BROKER_URL"), reason="needs the Redis that `make test` starts"
 )
 def test_it_reports_database_and_broker_ok() -> None:
-    response = HttpClient().get("/healthz")
+    response = _admin().get("/healthz")
 
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
         "database": {"status": "ok", "vendor": "postgresql"},
         "broker": {"status": "ok", "mode": "redis"},
+        "encryption": {"status": "ok"},
     }
 
 
 def test_it_answers_503_when_the_broker_is_unreachable(unreachable_broker: str) -> None:
-    response = HttpClient().get("/healthz")
+    response = _admin().get("/healthz")
 
     body = response.json()
     assert response.status_code == 503
@@ -63,11 +74,12 @@ def test_it_answers_503_when_the_broker_is_unreachable(unreachable_broker: str) 
 def test_it_is_healthy_again_once_the_broker_is_back(
     unreachable_broker: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    HttpClient().get("/healthz")
+    admin = _admin()
+    admin.get("/healthz")
     monkeypatch.setenv("CELERY_BROKER_URL", "memory://")
     monkeypatch.setitem(celery_app.conf, "broker_url", "memory://")
 
-    response = HttpClient().get("/healthz")
+    response = admin.get("/healthz")
 
     assert response.status_code == 200
     assert response.json()["broker"]["status"] == "ok"
@@ -76,7 +88,7 @@ def test_it_is_healthy_again_once_the_broker_is_back(
 def test_it_reports_eager_mode_when_there_is_no_broker(settings: Settings) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = True
 
-    response = HttpClient().get("/healthz")
+    response = _admin().get("/healthz")
 
     assert response.status_code == 200
     assert response.json()["broker"] == {"status": "ok", "mode": "eager"}
@@ -92,3 +104,63 @@ def test_it_needs_no_login_and_is_never_cached() -> None:
 
 def test_it_answers_405_to_a_post() -> None:
     assert HttpClient().post("/healthz").status_code == 405
+
+
+def test_it_tells_anonymous_callers_the_status_only(unreachable_broker: str) -> None:
+    response = HttpClient().get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "error"}
+
+
+def test_it_tells_an_advisor_the_status_only() -> None:
+    response = logged_in(make_user(username="someone")).get("/healthz")
+
+    assert response.json() == {"status": "ok"}
+
+
+def test_it_answers_503_when_the_keys_cannot_read_the_stored_id_numbers(
+    settings: Settings,
+) -> None:
+    make_client(owner=make_user(), name="钱多多", id_number="110101199003074578")
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+
+    response = _admin().get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["encryption"]["status"] == "error"
+    assert HttpClient().get("/healthz").json() == {"status": "error"}
+
+
+def test_it_reads_the_stored_id_numbers_with_a_rotated_key_kept_second(
+    settings: Settings,
+) -> None:
+    make_client(owner=make_user(), name="钱多多", id_number="110101199003074578")
+    settings.FIELD_ENCRYPTION_KEYS = [
+        Fernet.generate_key().decode(),
+        *settings.FIELD_ENCRYPTION_KEYS,
+    ]
+
+    response = _admin().get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json()["encryption"] == {"status": "ok"}
+
+
+def test_it_fails_the_start_up_check_when_the_keys_cannot_read_the_data(
+    settings: Settings,
+) -> None:
+    make_client(owner=make_user(), name="钱多多", id_number="110101199003074578")
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+
+    errors = checks.run_checks(tags=[checks.Tags.database], databases=["default"])
+
+    assert [e.id for e in errors] == ["clients.E001"]
+
+
+def test_it_passes_the_start_up_check_with_the_right_keys() -> None:
+    make_client(owner=make_user(), name="钱多多", id_number="110101199003074578")
+
+    errors = checks.run_checks(tags=[checks.Tags.database], databases=["default"])
+
+    assert [e.id for e in errors if e.id == "clients.E001"] == []

@@ -96,7 +96,7 @@ def test_a_blended_family_entered_in_the_browser_shows_its_second_marriage_risks
     }, "一次性 500万")  # fmt: skip
     # The money flow redraws with the lump sum as one mark in its year.
     page.wait_for_function(
-        "document.querySelector('#kyc-pictures').textContent.includes('一次性 500万 · 结婚时')"
+        "() => document.querySelector('#kyc-pictures').textContent.includes('一次性 500万 · 结婚时')"
     )
 
     people = {p.name: p for p in Person.objects.filter(client=client)}

@@ -36,11 +36,13 @@ def test_it_lets_an_advisor_search_add_and_edit_clients_without_reloading(
     # Live search narrows the list as the advisor types.
     page.fill("input[name=q]", "孙")
     page.wait_for_function(
-        "!document.querySelector('#client-results').innerText.includes('赵建国')"
+        "() => !document.querySelector('#client-results').innerText.includes('赵建国')"
     )
     assert "没有符合条件的客户" in results.inner_text()
     page.fill("input[name=q]", "")
-    page.wait_for_function("document.querySelector('#client-results').innerText.includes('赵建国')")
+    page.wait_for_function(
+        "() => document.querySelector('#client-results').innerText.includes('赵建国')"
+    )
 
     # Adding a client: a bad mobile number is refused next to the field, input kept.
     page.click("text=新建客户")
@@ -58,7 +60,9 @@ def test_it_lets_an_advisor_search_add_and_edit_clients_without_reloading(
     form.locator("input[name=phone]").fill("138 0013 8000")
     form.locator("button[type=submit]").click()
     page.locator("#client-form-card.success").wait_for()
-    page.wait_for_function("document.querySelector('#client-results').innerText.includes('钱多多')")
+    page.wait_for_function(
+        "() => document.querySelector('#client-results').innerText.includes('钱多多')"
+    )
     assert page.evaluate("window.__noReload") is True
 
     # Editing on the detail page swaps the profile card in place.
@@ -69,7 +73,7 @@ def test_it_lets_an_advisor_search_add_and_edit_clients_without_reloading(
     page.locator("#profile form input[name=city]").fill("宁波")
     page.locator("#profile form button[type=submit]").click()
     page.wait_for_function(
-        "document.querySelector('#profile dl') && document.querySelector('#profile').innerText.includes('宁波')"
+        "() => document.querySelector('#profile dl') && document.querySelector('#profile').innerText.includes('宁波')"
     )
     assert page.evaluate("window.__noReload") is True
     assert "138****8000" not in page.locator("#profile").inner_text()  # full number on detail

