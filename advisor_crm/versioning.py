@@ -36,6 +36,8 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from advisor_crm.inputs import database_id
+
 FIELD = "row_version"
 # Keys of version_extras in a version, apart from the form's field names.
 EXTRA = "+"
@@ -212,12 +214,8 @@ class VersionedForm(forms.BaseForm):
         if isinstance(field, forms.ModelChoiceField) and field.queryset is not None:
             values = value if isinstance(value, list) else [value]
             # A carried version is posted data: only ids go to the database.
-            ids = []
-            for v in values:
-                try:
-                    ids.append(int(v))
-                except (TypeError, ValueError):
-                    continue  # not an id ("²" passes isdigit, not int)
+            # A carried version is posted data: only what can be an id is looked up.
+            ids = [pk for pk in map(database_id, values) if pk is not None]
             rows = field.queryset.filter(pk__in=ids)
             return "、".join(str(row) for row in rows) or "—"
         if isinstance(field, forms.ChoiceField):

@@ -7,7 +7,7 @@ from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
 from django.db import router, transaction
-from django.db.models.deletion import Collector
+from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
@@ -267,7 +267,7 @@ def client_merge(*, user: User, survivor: Client, merged: Client) -> ClientMerge
         survivor=survivor
     )
     moved[gettext_noop("history entries")] = _merge_history(survivor=survivor, merged=merged)
-    number, name = merged.pk, merged.name
+    number, name, merged_referrer = merged.pk, merged.name, merged.referred_by_id
     _delete_emptied(merged)
     record = ClientMerge.objects.create(
         survivor=survivor,
@@ -278,7 +278,8 @@ def client_merge(*, user: User, survivor: Client, merged: Client) -> ClientMerge
         moved={gettext(label): count for label, count in moved.items() if count},
     )
     events.client_profile_saved.send(sender=Client, client=survivor)
-    events.facts_changed(client_ids=[survivor.pk, survivor.referred_by_id])
+    # The duplicate's referrer loses a referral as it goes.
+    events.facts_changed(client_ids=[survivor.pk, survivor.referred_by_id, merged_referrer])
     return record
 
 
@@ -325,7 +326,18 @@ def _merge_history(*, survivor: Client, merged: Client) -> int:
 def _delete_emptied(merged: Client) -> None:
     """Delete the merged client, unless that would take any other row with it."""
     collector = Collector(using=router.db_for_write(Client))
-    collector.collect([merged])
+    try:
+        collector.collect([merged])
+    except (ProtectedError, RestrictedError) as kept:
+        rows = (
+            kept.protected_objects if isinstance(kept, ProtectedError) else kept.restricted_objects
+        )
+        raise MergeRefused(
+            _(
+                "The merge was undone: these records of the merged client could not be moved: %(rows)s."
+            )
+            % {"rows": ", ".join(sorted({row._meta.label for row in rows}))}
+        ) from kept
     left = {
         model._meta.label: len(rows)
         for model, rows in collector.data.items()

@@ -172,21 +172,14 @@ def main_earner(facts: Facts) -> Person | None:
 
 
 def _allocation_remaining(facts: Facts, purposes: set[str]) -> Decimal:
-    """Money still to pay under yearly allocations and lump sums of the given purposes."""
+    """Money still to pay under yearly allocations and lump sums of the given purposes:
+    from this year on, an open-ended yearly amount for the years of family spending."""
+    years = int(facts.params["family_spending_years"])
     total = ZERO
     for allocation in facts.kyc.allocations:
-        if allocation.purpose not in purposes:
-            continue
-        if allocation.lump_sum is not None:
-            # Still to pay when its year has not passed.
-            total += allocation.paid_in(facts.year, max(allocation.start_year, facts.year))
-            continue
-        if allocation.annual_amount is None:
-            continue
-        start = max(allocation.start_year, facts.year)
-        end = allocation.end_year or start + int(facts.params["family_spending_years"]) - 1
-        if end >= start:
-            total += allocation.annual_amount * (end - start + 1)
+        if allocation.purpose in purposes:
+            start = max(allocation.start_year, facts.year)
+            total += allocation.paid_in(facts.year, allocation.end_year or start + years - 1)
     return total
 
 

@@ -267,16 +267,11 @@ def marital_common(facts: Facts) -> Detection | None:
 
 
 def _allocation_money(allocation: Any, wealth: Decimal) -> Decimal:
-    """The money a wish moves: its lump sum, its yearly amount over its years (one year
-    when open-ended: no more can be counted on), or its share of the wealth."""
-    if allocation.lump_sum is not None:
-        return Decimal(allocation.lump_sum)
-    if allocation.annual_amount is not None:
-        end = allocation.end_year or allocation.start_year
-        return Decimal(allocation.annual_amount) * max(end - allocation.start_year + 1, 1)
-    if allocation.share_percent is not None:
-        return (wealth * Decimal(allocation.share_percent) / 100).quantize(CENT)
-    return ZERO
+    """The money a wish moves: its share of the wealth, else what it pays over its years
+    (Allocation.paid_in; one year when open-ended: no more can be counted on)."""
+    if allocation.lump_sum is None and allocation.annual_amount is None:
+        return (wealth * Decimal(allocation.share_percent or 0) / 100).quantize(CENT)
+    return allocation.paid_in(allocation.start_year, allocation.end_year or allocation.start_year)
 
 
 @detector(

@@ -54,6 +54,7 @@ class KycForm(VersionedForm, RulesModelForm):
     money_fields: tuple[str, ...] = ()
     person_fields: tuple[str, ...] = ()
     enterprise_fields: tuple[str, ...] = ()
+    asset_fields: tuple[str, ...] = ()
     # (field name, consent scope) pairs that need the client's separate consent.
     sensitive_fields: tuple[tuple[str, str], ...] = ()
 
@@ -71,6 +72,11 @@ class KycForm(VersionedForm, RulesModelForm):
             field = self.fields[name]
             assert isinstance(field, forms.ModelChoiceField)
             field.queryset = enterprises
+        assets = Asset.objects.filter(client=client)
+        for name in self.asset_fields:
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = assets
         for name in self.money_fields:
             model_field = self._meta.model._meta.get_field(name)
             assert isinstance(model_field, models.DecimalField)
@@ -184,6 +190,7 @@ class LiabilityForm(KycForm):
     money_fields = ("amount", "annual_repayment")
     person_fields = ("borrower_person", "guarantor")
     enterprise_fields = ("borrower_enterprise",)
+    asset_fields = ("secured_by",)
 
     class Meta:
         model = Liability
@@ -204,7 +211,6 @@ class LiabilityForm(KycForm):
         super().__init__(*args, **kwargs)
         pledged = self.fields["secured_by"]
         assert isinstance(pledged, forms.ModelChoiceField)
-        pledged.queryset = Asset.objects.filter(client=self.client)
         # Whose asset it is decides whether a pledge mixes family and company: show it.
         pledged.label_from_instance = lambda obj: (  # type: ignore[method-assign]
             f"{obj} · {format_short(obj.value)} · {obj.get_holding_display()}"
@@ -229,6 +235,7 @@ class HouseholdForm(KycForm):
 
 
 class AllocationForm(KycForm):
+    asset_fields = ("source_asset",)
     money_fields = ("annual_amount", "lump_sum")
     person_fields = ("person",)
 
@@ -246,7 +253,6 @@ class AllocationForm(KycForm):
         self.fields["start_year"].initial = timezone.localdate().year
         source = self.fields["source_asset"]
         assert isinstance(source, forms.ModelChoiceField)
-        source.queryset = Asset.objects.filter(client=self.client)
         # Whether the source is marital property is what matters here: show it.
         source.label_from_instance = lambda obj: (  # type: ignore[method-assign]
             f"{obj} · {format_short(obj.value)} · {obj.get_marital_display()}"

@@ -223,6 +223,12 @@ def _beneficiaries_fresh(client: Client, policy: ExistingPolicy) -> forms.BaseIn
     return kyc_forms.BeneficiaryFormSet(instance=policy, client=client, prefix="beneficiaries")
 
 
+def _refused(reason: str) -> HttpResponse:
+    # A refusal as plain text: pages.js shows it beside the button that asked (htmx
+    # swaps no error response, so an HTML 400 would go unseen).
+    return HttpResponse(reason, status=400, content_type="text/plain; charset=utf-8")
+
+
 @login_required
 @require_POST
 def kyc_item_delete(
@@ -232,14 +238,13 @@ def kyc_item_delete(
     section = _section(key)
     item = get_object_or_404(section.model, pk=item_id, client=client)
     if isinstance(item, Person) and item.relationship == "self":
-        return HttpResponse(_("The client cannot be removed from their own map."), status=400)
+        return _refused(_("The client cannot be removed from their own map."))
     try:
         kyc_services.kyc_item_delete(item=item)
     except kyc_services.ItemInUse as in_use:
-        return HttpResponse(
+        return _refused(
             _("%(item)s is named in a proposal (%(uses)s): change the proposal first.")
-            % {"item": item, "uses": "; ".join(in_use.uses)},
-            status=400,
+            % {"item": item, "uses": "; ".join(in_use.uses)}
         )
     return _render_section(request, client, section)
 

@@ -14,7 +14,9 @@ window.addEventListener("pageshow", function (event) {
 // form that sent it, with a way to reload the saved values.
 document.addEventListener("htmx:responseError", function (event) {
   var xhr = event.detail.xhr;
-  if (!xhr || xhr.status !== 409) {
+  var plain = (xhr && xhr.getResponseHeader("Content-Type")) || "";
+  // 409: a refused save; a plain-text 400: a refusal with its reason (kyc item delete).
+  if (!xhr || !(xhr.status === 409 || (xhr.status === 400 && plain.indexOf("text/plain") === 0))) {
     return;
   }
   var source = event.detail.elt;
