@@ -67,7 +67,12 @@ PLANS_PER_USER_PER_HOUR = 30
 def plan_quota_check(*, user: User) -> None:
     """Refuse (PlanNotReady) a user's request beyond their share of the renderers."""
     mine = PlanDocument.objects.filter(requested_by=user)
-    in_progress = mine.filter(status__in=[PlanStatus.QUEUED, PlanStatus.RENDERING]).count()
+    # A render whose job was lost (PlanDocument.retryable_q) holds no renderer.
+    in_progress = (
+        mine.filter(status__in=[PlanStatus.QUEUED, PlanStatus.RENDERING])
+        .exclude(PlanDocument.retryable_q())
+        .count()
+    )
     if in_progress >= PLANS_IN_PROGRESS_PER_USER:
         raise PlanNotReady([
             _("%(count)s of your plans are still being prepared; request another when one is ready.")

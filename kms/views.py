@@ -210,10 +210,15 @@ def needs(request: AuthenticatedRequest, case_id: int, calculator: str) -> HttpR
             key: None if value is None or value == calculation.input(key).default else value
             for key, value in form.cleaned_data.items()
         }
-        services.needs_override(case=case, calculator=calculator, values=values)
-        state = selectors.case_state(case=case)
-        calculation = next(c for c in state.calculations if c.key == calculator)
-        form = NeedsForm(calculation=calculation)
+        try:
+            services.needs_override(case=case, calculator=calculator, values=values)
+        except ValueError:
+            # The service's range is the rule; the form may have let the KYC value by.
+            form.add_error(None, _("A value is outside what this calculation allows."))
+        else:
+            state = selectors.case_state(case=case)
+            calculation = next(c for c in state.calculations if c.key == calculator)
+            form = NeedsForm(calculation=calculation)
     response = render(
         request, "kms/know.html#calculator", {"case": case, "calc": calculation, "form": form}
     )

@@ -151,6 +151,9 @@ class Parser:
                 _("Unexpected “%(found)s”; join conditions with and / or.") % {"found": token.text},
                 token.position,
             )
+        # The tree must meet the limits a stored rule is held to, or the form would
+        # say "valid" and the save refuse it.
+        validate_tree(node)
         return node
 
     def or_expr(self) -> Node:

@@ -22,7 +22,11 @@ document.addEventListener("htmx:responseError", function (event) {
   var source = event.detail.elt;
   var form = source.closest && source.closest("form");
   if (!form) {
-    // A button outside a form (e.g. "Detect again"): say it next to the button.
+    // A button outside a form (e.g. "Detect again"): say it next to the button, once.
+    var previous = source.nextElementSibling;
+    if (previous && previous.matches(".form-errors.refused")) {
+      previous.remove();
+    }
     var note = document.createElement("p");
     note.className = "form-errors refused";
     note.setAttribute("role", "alert");

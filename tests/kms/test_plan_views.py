@@ -623,3 +623,17 @@ def test_no_url_serves_a_plan_file(
         for url in guesses:
             response = http.get(url)
             assert response.status_code == 404, url
+
+
+def test_it_does_not_count_a_lost_render_against_the_users_share(
+    cast: Cast, zhao_case: KmsCase
+) -> None:
+    """A render whose job was lost (queued long ago) holds no renderer."""
+    long_ago = timezone.now() - PLAN_STALE_AFTER - dt.timedelta(minutes=1)
+    for number in range(1, plan_services.PLANS_IN_PROGRESS_PER_USER + 1):
+        PlanDocument.objects.create(
+            case=zhao_case, client=zhao_case.client, number=number, requested_by=cast.advisor,
+            requested_at=long_ago,
+        )  # fmt: skip
+
+    plan_services.plan_quota_check(user=cast.advisor)

@@ -315,3 +315,15 @@ def test_it_saves_the_client_when_scoring_it_fails(
     monkeypatch.undo()
     services.clients_score_refresh(client_ids=[client.pk])
     assert ClientScore.objects.get(client=client).score == 30
+
+
+def test_it_refuses_at_the_form_a_tree_that_a_save_would_refuse() -> None:
+    """Each group of "a or b and (…)" adds two levels to the tree, one to the typing:
+    the form must judge the tree as the save does, not say "valid" and then fail."""
+    text = "age > 1"
+    for _level in range(MAX_DEPTH):
+        text = f"(age > 1 or age > 2 and ({text}))"
+    form = RuleForm({"label": "深", "condition": text, "points": "1", "enabled": "on"})
+
+    assert not form.is_valid()
+    assert form.errors["condition"]
