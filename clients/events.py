@@ -40,3 +40,8 @@ clients_merging = Signal()
 # would move, as {label: (rows of the merged client, rows the survivor has already)},
 # so that the page can show it and warn when both clients have a map of their own.
 clients_merge_preview = Signal()
+
+# Sent with client_id and owner_id inside the transaction of an erasure, before the
+# client is deleted. Apps that keep a client's id outside a relation (scoring's P100
+# sign-off snapshots) remove it; rows related to the client cascade by themselves.
+client_erasing = Signal()

@@ -25,6 +25,9 @@ CLIENT_ORDERINGS: dict[str, tuple[str, ...]] = {
 DEFAULT_CLIENT_ORDERING = "updated"
 
 _LOOKS_LIKE_ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
+# What might be an ID number as people type it (spaces, hyphens, the old 15 digits):
+# such text never goes into an address (clients.views, issue 13).
+_MIGHT_BE_ID_NUMBER = re.compile(r"^\d{14,17}[\dXx]$")
 _LOOKS_LIKE_PHONE = re.compile(r"^[\d\s+\-]{3,}$")
 
 
@@ -38,6 +41,24 @@ class ClientFilters:
     sort: str = DEFAULT_CLIENT_ORDERING
     # The values of the filters the apps above register (clients.listing), by key.
     registered: dict[str, Any] = field(default_factory=dict)
+    # An ID number search, by the number's blind index: the number itself never
+    # travels in the address (see id_number_search_index).
+    id_number_index: str | None = None
+
+
+# What an ID number search whose number is no longer known looks for: blind indexes
+# are hex, so it matches no client.
+NO_CLIENT_INDEX = "-"
+
+
+def might_be_id_number(text: str) -> bool:
+    """Whether search text may be an ID number, which must not go into an address."""
+    return bool(_MIGHT_BE_ID_NUMBER.match(re.sub(r"[\s\-]", "", text)))
+
+
+def id_number_search_index(text: str) -> str:
+    """The blind index an ID number search looks for (text as might_be_id_number)."""
+    return crypto.blind_index(normalize_id_number(re.sub(r"[\s\-]", "", text)))
 
 
 def client_get_for_user(*, user: User, client_id: int) -> Client:
@@ -71,6 +92,8 @@ def client_list(
         queryset = queryset.active()
     if filters.query.strip():
         queryset = queryset.filter(_search(filters.query))
+    if filters.id_number_index is not None:
+        queryset = queryset.filter(id_number_index=filters.id_number_index)
     if filters.client_type:
         queryset = queryset.filter(client_type=filters.client_type)
     if filters.cvm_stage:

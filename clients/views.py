@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,13 +15,13 @@ from django_htmx.http import trigger_client_event
 from advisor_crm.http import AuthenticatedRequest, client_ip
 from advisor_crm.inputs import database_id, without_control_characters
 from advisor_crm.pagination import InvalidCursor
-from clients import listing, selectors, services
+from clients import crypto, listing, selectors, services
 from clients.forms import SEARCH_LENGTH, ClientFilterForm, ClientForm, MergeForm
 from clients.models import Client
 from clients.panels import panels_for
 
 
-def _filters_from(form: ClientFilterForm) -> selectors.ClientFilters:
+def _filters_from(form: ClientFilterForm, id_number_index: str | None) -> selectors.ClientFilters:
     data = form.cleaned_data if form.is_valid() else {}
     return selectors.ClientFilters(
         query=data.get("q", ""),
@@ -29,37 +31,94 @@ def _filters_from(form: ClientFilterForm) -> selectors.ClientFilters:
         include_archived=bool(data.get("archived")),
         sort=data.get("sort") or selectors.DEFAULT_CLIENT_ORDERING,
         registered={field.name: data.get(field.name) for field in form.registered_filters()},
+        id_number_index=id_number_index,
     )
 
 
+# ID number searches of this session, by token: {token: {"index", "masked"}}. A search
+# by ID number is posted; its address carries the token, never the number, so the
+# number stays out of access logs, proxies and the browser's history (issue 13).
+ID_SEARCHES = "clients.id_number_searches"
+ID_SEARCHES_KEPT = 20
+
+
+def _id_search_token(request: AuthenticatedRequest, text: str) -> str:
+    searches: dict[str, dict[str, str]] = dict(request.session.get(ID_SEARCHES, {}))
+    token = secrets.token_urlsafe(12)
+    compact = "".join(text.split()).replace("-", "").upper()
+    searches[token] = {
+        "index": selectors.id_number_search_index(text),
+        "masked": crypto.mask(compact),
+    }
+    request.session[ID_SEARCHES] = dict(list(searches.items())[-ID_SEARCHES_KEPT:])
+    return token
+
+
+def _list_address(query: QueryDict) -> str:
+    encoded = query.urlencode()
+    return reverse("clients:list") + (f"?{encoded}" if encoded else "")
+
+
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def client_list(request: AuthenticatedRequest) -> HttpResponse:
-    filter_form = ClientFilterForm(request.GET)
+    # The search is posted (its text may be an ID number); the page it shows has a
+    # plain address, with a token in place of an ID number.
+    query = (request.POST if request.method == "POST" else request.GET).copy()
+    if request.method == "POST":
+        for key in ("csrfmiddlewaretoken", "cursor"):
+            query.pop(key, None)
+    text = query.get("q", "")
+    moved = selectors.might_be_id_number(text)
+    if moved:
+        query.pop("q")
+        query.pop("cursor", None)
+        query["idq"] = _id_search_token(request, text)
+    elif text.strip():
+        # Typing a name or mobile starts a new search, without the earlier ID number.
+        query.pop("idq", None)
+    if (moved and request.method == "GET") or (request.method == "POST" and not request.htmx):
+        return HttpResponse(status=303, headers={"Location": _list_address(query)})
+
+    id_search = None
+    id_number_index = None
+    if "idq" in query:
+        id_search = request.session.get(ID_SEARCHES, {}).get(query["idq"])
+        id_number_index = id_search["index"] if id_search else selectors.NO_CLIENT_INDEX
+    filter_form = ClientFilterForm(query)
     try:
         page = selectors.client_list(
             user=request.user,
-            filters=_filters_from(filter_form),
-            cursor=request.GET.get("cursor") or None,
+            filters=_filters_from(filter_form, id_number_index),
+            cursor=query.get("cursor") or None,
         )
     except InvalidCursor:
         return HttpResponseBadRequest(_("This page link is no longer valid."))
-    query = request.GET.copy()
-    query.pop("cursor", None)
+    base = query.copy()
+    base.pop("cursor", None)
     # The columns the apps above clients add (clients.listing), each row's cells ready.
     columns = listing.columns()
     sort = listing.sort_of(filter_form.cleaned_data["sort"]) if filter_form.is_valid() else None
+    without_id_search = base.copy()
+    without_id_search.pop("idq", None)
     context = {
         "filter_form": filter_form,
         "page": page,
-        "base_query": query.urlencode(),
+        "base_query": base.urlencode(),
         "columns": columns,
         "rows": [(client, [column.cell(client) for column in columns]) for client in page.items],
         "sort_note": sort.note if sort else "",
+        "id_search": id_search,
+        "id_search_token": query.get("idq", ""),
+        "id_search_expired": "idq" in query and id_search is None,
+        "id_search_clear": _list_address(without_id_search),
     }
     # Live search and paging swap only the results; a full load gets the whole page.
     if request.htmx and request.htmx.target == "client-results":
-        return render(request, "clients/client_list.html#results", context)
+        response = render(request, "clients/client_list.html#results", context)
+        if request.method == "POST":
+            response["HX-Push-Url"] = _list_address(query)
+        return response
     return render(request, "clients/client_list.html", context)
 
 

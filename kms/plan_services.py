@@ -11,9 +11,11 @@ the same path.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import hashlib
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import DatabaseError, transaction
 from django.db.models import F, Max
 from django.db.models.signals import post_delete
@@ -172,7 +175,7 @@ def plan_render(*, document_id: int, final_attempt: bool = True) -> PlanDocument
         )
         if not recorded:
             # The client was erased while the plan rendered: its file must not outlive it.
-            plan_storage().delete(name)
+            _plan_file_delete(plan_storage(), name)
             return None
         document.refresh_from_db()
         return document
@@ -268,11 +271,23 @@ def plan_file_read(document: PlanDocument) -> bytes | None:
     return bytes(data)
 
 
+def _plan_file_delete(storage: Storage, name: str) -> None:
+    """Delete a plan file, and the client's folder once it holds no other plan: an
+    empty folder named by the client's id would outlive an erasure."""
+    storage.delete(name)
+    folder = os.path.dirname(name)
+    if not folder:
+        return
+    # The folder may still hold a plan, or the storage may have no folders.
+    with contextlib.suppress(OSError, NotImplementedError):
+        os.rmdir(storage.path(folder))
+
+
 def _file_delete(sender: type[PlanDocument], instance: PlanDocument, **kwargs: Any) -> None:
     """Plans hold personal data: when a document goes (erasure cascades), its file goes."""
     if instance.file:
         name, storage = instance.file.name, plan_storage()
-        transaction.on_commit(lambda: storage.delete(name))
+        transaction.on_commit(lambda: _plan_file_delete(storage, name))
 
 
 post_delete.connect(_file_delete, sender=PlanDocument, dispatch_uid="plan_file_delete")

@@ -17,11 +17,13 @@ from clients.models import Client
 from clients.money import YuanField, format_short
 from kyc import selectors as kyc_selectors
 from kyc.beneficiaries import beneficiaries_shown, beneficiaries_version, shares_by_order
+from kyc.erasure import Mention
 from kyc.models import (
     Allocation,
     Asset,
     ConsentScope,
     Enterprise,
+    ErasureReason,
     ExistingPolicy,
     Household,
     IncomeSource,
@@ -361,16 +363,26 @@ class ConsentForm(RulesModelForm):
 
 
 class EraseForm(forms.Form):
-    """Erasure is irreversible: the user types the client's name to confirm."""
+    """Erasure is irreversible: the user types the client's name to confirm.
+
+    The reason is chosen from a list (a typed one invited the client's name), and the
+    mentions of the client elsewhere are offered for redaction, free text ticked.
+    """
 
     confirm_name = forms.CharField(label=_("type the client's name to confirm"), max_length=100)
-    reason = forms.CharField(
-        label=_("reason (e.g. the client's request of 2026-11-20)"), max_length=200
+    reason = forms.ChoiceField(label=_("reason"), choices=ErasureReason.choices)
+    redact = forms.MultipleChoiceField(
+        label=_("redact these mentions"), required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, client: Client, mentions: list[Mention], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.client = client
+        self.mentions = mentions
+        redact = self.fields["redact"]
+        assert isinstance(redact, forms.MultipleChoiceField)
+        redact.choices = [(mention.key, mention.record) for mention in mentions]
+        redact.initial = [mention.key for mention in mentions if mention.suggested]
 
     def clean_confirm_name(self) -> str:
         name = self.cleaned_data["confirm_name"].strip()

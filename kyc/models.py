@@ -978,18 +978,33 @@ class SensitiveConsent(ClientOwned):
             raise ValidationError({"given_on": _("The consent date cannot be in the future.")})
 
 
-class ClientErasure(models.Model):
-    """That a client was erased on request: who, when, why; no personal data."""
+class ErasureReason(models.TextChoices):
+    # A list, not free text: a typed reason invited the client's name (issue 13).
+    REQUEST = "request", _("the client's request to delete (PIPL art. 47)")
+    CONSENT_WITHDRAWN = "consent_withdrawn", _("the client withdrew consent")
+    PURPOSE_ENDED = "purpose_ended", _("the purpose was achieved or the retention period ended")
+    CREATED_IN_ERROR = "created_in_error", _("a record created in error or for testing")
+    OTHER = "other", _("other")
 
+
+class ClientErasure(models.Model):
+    """That a client was erased on request: who, when, why; no personal data.
+
+    The reference is what the user files with the client's written request; the
+    record holds nothing that names the client.
+    """
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
     client_pk = models.BigIntegerField()
     owner = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     erased_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     erased_at = models.DateTimeField(default=timezone.now)
-    reason = models.CharField(max_length=200)
+    reason = models.CharField(_("reason"), max_length=20, choices=ErasureReason.choices)
     rows_deleted = models.PositiveIntegerField(default=0)
+    mentions_redacted = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-erased_at"]
 
     def __str__(self) -> str:
-        return f"client #{self.client_pk} erased {self.erased_at:%Y-%m-%d}"
+        return self.reference

@@ -7,8 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from auditlog.context import disable_auditlog
-from auditlog.models import LogEntry
 from django import forms
 from django.db import models, transaction
 from django.db.models.deletion import RestrictedError
@@ -24,7 +22,6 @@ from kyc import events as kyc_events
 from kyc.models import (
     Allocation,
     Asset,
-    ClientErasure,
     Enterprise,
     ExistingPolicy,
     Household,
@@ -282,30 +279,6 @@ def client_export(*, client: Client, user: User, ip_address: str | None) -> Clie
             section(SensitiveConsent, kyc.consents),
             section(SensitiveAccess, client.sensitive_accesses.select_related("user")),
         ],
-    )
-
-
-@transaction.atomic
-def client_erase(*, client: Client, user: User, reason: str) -> ClientErasure:
-    """Erase a client on request: the data and its history go; one record says it happened.
-
-    1. Delete the client; its KYC rows, consents and access records cascade.
-    2. Delete the audit entries that held its values (before/after copies are data too).
-    3. Record who erased which client id, when and why, without any personal data.
-    """
-    client_pk, owner, referrer_id = client.pk, client.owner, client.referred_by_id
-    with disable_auditlog():
-        _count, per_model = client.delete()
-    history = LogEntry.objects.filter(additional_data__client_id=client_pk)
-    history_count, _ = history.delete()
-    # The referrer counts one referral fewer now.
-    clients_events.facts_changed(client_ids=[referrer_id])
-    return ClientErasure.objects.create(
-        client_pk=client_pk,
-        owner=owner,
-        erased_by=user,
-        reason=reason,
-        rows_deleted=sum(per_model.values()) + history_count,
     )
 
 

@@ -28,8 +28,8 @@ from django_htmx.http import HttpResponseClientRefresh, reswap, retarget, trigge
 from advisor_crm.http import AuthenticatedRequest, client_ip
 from clients.models import Client
 from clients.selectors import client_get_for_user
+from kyc import erasure, pictures
 from kyc import forms as kyc_forms
-from kyc import pictures
 from kyc import selectors as kyc_selectors
 from kyc import services as kyc_services
 from kyc.completeness import completeness
@@ -358,10 +358,23 @@ def client_export(request: AuthenticatedRequest, client_id: int) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def client_erase(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
     client = client_get_for_user(user=request.user, client_id=client_id)
-    form = kyc_forms.EraseForm(request.POST or None, client=client)
+    mentions = erasure.mentions_of(client=client, user=request.user)
+    form = kyc_forms.EraseForm(request.POST or None, client=client, mentions=mentions)
     if request.method == "POST" and form.is_valid():
-        kyc_services.client_erase(
-            client=client, user=request.user, reason=form.cleaned_data["reason"]
+        record = erasure.client_erase(
+            client=client,
+            user=request.user,
+            reason=form.cleaned_data["reason"],
+            redact=form.cleaned_data["redact"],
         )
-        return render(request, "kyc/erased.html", {"name": client.name})
-    return render(request, "kyc/erase.html", {"client": client, "form": form})
+        return render(request, "kyc/erased.html", {"name": client.name, "erasure": record})
+    return render(
+        request,
+        "kyc/erase.html",
+        # The checkboxes are in the order of the mentions (EraseForm).
+        {
+            "client": client,
+            "form": form,
+            "mention_rows": list(zip(form["redact"], mentions, strict=True)),
+        },
+    )

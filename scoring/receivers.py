@@ -15,9 +15,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from clients import events as clients_events
+from kyc import erasure
 from kyc import events as kyc_events
 from kyc.models import ExistingPolicy
 
@@ -50,7 +53,37 @@ def _on_policies_changed(*, client_id: int, **_kwargs: Any) -> None:
     _score_refresh([client_id])
 
 
+def _on_client_erasing(*, client_id: int, **_kwargs: Any) -> None:
+    """An erased client leaves no id in the P100 sign-offs' snapshots."""
+    from scoring.models import P100Review
+
+    for review in P100Review.objects.only("pk", "snapshot").iterator():
+        if client_id in review.snapshot:
+            kept = [pk for pk in review.snapshot if pk != client_id]
+            P100Review.objects.filter(pk=review.pk).update(snapshot=kept)
+
+
+def _reviews_of_owner(client: Any, _user: Any) -> Any:
+    from scoring.models import P100Review
+
+    return P100Review.objects.filter(advisor_id=client.owner_id)
+
+
+def _review_describe(review: Any) -> str:
+    return _("P100 sign-off of %(advisor)s, %(date)s") % {
+        "advisor": review.advisor,
+        "date": timezone.localtime(review.created_at).strftime("%Y-%m-%d"),
+    }
+
+
 def connect() -> None:
+    from scoring.models import P100Review
+
+    clients_events.client_erasing.connect(_on_client_erasing, dispatch_uid="scoring.erasing")
+    # A lead's review comment is free text about the advisor's clients.
+    erasure.mention_source_register(
+        erasure.MentionSource(P100Review, ("comment",), _reviews_of_owner, _review_describe)
+    )
     clients_events.clients_merging.connect(_on_clients_merging, dispatch_uid="scoring.merge")
     clients_events.client_facts_changed.connect(
         _on_facts_changed, dispatch_uid="scoring.facts_changed"

@@ -37,7 +37,7 @@ from kms.models import (
     plan_file_name,
 )
 from kms.storage import AtomicFileSystemStorage
-from kyc.services import client_erase
+from kyc.erasure import client_erase
 from tests.conftest import Cast
 from tests.factories import make_asset, make_case
 
@@ -697,10 +697,13 @@ def test_erasing_the_client_deletes_the_plan_files(
     assert _files(plan_root) == sorted([*names, kept.file.name])
 
     with django_capture_on_commit_callbacks(execute=True):
-        client_erase(client=cast.advisor_client, user=cast.admin, reason="客户要求删除")
+        client_erase(client=cast.advisor_client, user=cast.admin, reason="request")
 
     assert not PlanDocument.objects.filter(client_id=case.client_id).exists()
     assert _files(plan_root) == [kept.file.name]
+    # Not even an empty folder named by the client's id is left.
+    assert not (plan_root / str(case.client_id)).exists()
+    assert (plan_root / str(kept.client_id)).is_dir()
 
 
 def test_erasing_a_client_with_a_proposal_deletes_the_plan_files(
@@ -713,7 +716,7 @@ def test_erasing_a_client_with_a_proposal_deletes_the_plan_files(
     _ready(zhao_case, cast)
 
     with django_capture_on_commit_callbacks(execute=True):
-        client_erase(client=zhao_case.client, user=cast.admin, reason="客户要求删除")
+        client_erase(client=zhao_case.client, user=cast.admin, reason="request")
 
     assert not Client.objects.filter(pk=zhao_case.client_id).exists()
     assert _files(plan_root) == []
@@ -746,7 +749,7 @@ def test_a_render_that_ends_after_the_client_was_erased_leaves_no_file(
 
     def render_while_erased(rendering: PlanDocument) -> tuple[bytes, int]:
         # The advisor erases the client while the worker is still drawing the pages.
-        client_erase(client=client, user=cast.admin, reason="客户要求删除")
+        client_erase(client=client, user=cast.admin, reason="request")
         return _stand_in_pdf(rendering), 1
 
     monkeypatch.setattr(plan_services, "render_pdf", render_while_erased)

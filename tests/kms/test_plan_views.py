@@ -589,11 +589,11 @@ def test_it_answers_404_for_a_plan_or_case_that_does_not_exist(cast: Cast, db: N
 def test_it_answers_404_for_a_plan_of_an_erased_client(
     cast: Cast, quick_render: None, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from kyc.services import client_erase
+    from kyc.erasure import client_erase
 
     document = _ready(make_case(client=cast.advisor_client, status=CaseStatus.PRESENTED))
     with django_capture_on_commit_callbacks(execute=True):
-        client_erase(client=cast.advisor_client, user=cast.admin, reason="客户要求删除")
+        client_erase(client=cast.advisor_client, user=cast.admin, reason="request")
 
     http = logged_in(cast.advisor)
     assert http.get(_status_url(document)).status_code == 404

@@ -400,7 +400,7 @@ def test_it_erases_the_client_and_everything_about_them(cast: Cast, full_client:
     url = reverse("kyc:erase", args=[client.pk])
 
     response = logged_in(cast.advisor).post(
-        url, {"confirm_name": client.name, "reason": "客户于2026-11-20书面申请删除"}
+        url, {"confirm_name": client.name, "reason": "request"}
     )
 
     assert response.status_code == 200
@@ -422,13 +422,13 @@ def test_it_keeps_one_erasure_record_without_personal_data(cast: Cast, full_clie
     _history_through_the_app(cast, full_client)
     url = reverse("kyc:erase", args=[client_pk])
 
-    logged_in(cast.advisor).post(url, {"confirm_name": name, "reason": "客户书面申请"})
+    logged_in(cast.advisor).post(url, {"confirm_name": name, "reason": "request"})
 
     erasure = ClientErasure.objects.get()
     assert erasure.client_pk == client_pk
     assert erasure.owner == cast.advisor
     assert erasure.erased_by == cast.advisor
-    assert erasure.reason == "客户书面申请"
+    assert erasure.reason == "request"
     assert erasure.rows_deleted > 0
     stored = json.dumps(
         ClientErasure.objects.filter(pk=erasure.pk).values().get(), ensure_ascii=False, default=str
@@ -455,7 +455,7 @@ def test_it_counts_what_it_erased(cast: Cast) -> None:
     )
 
     logged_in(cast.advisor).post(
-        reverse("kyc:erase", args=[client.pk]), {"confirm_name": client.name, "reason": "申请"}
+        reverse("kyc:erase", args=[client.pk]), {"confirm_name": client.name, "reason": "request"}
     )
 
     assert ClientErasure.objects.get().rows_deleted == before
@@ -470,7 +470,7 @@ def test_it_erases_nothing_when_the_name_does_not_match(cast: Cast, full_client:
 
     response = logged_in(cast.advisor).post(
         reverse("kyc:erase", args=[client.pk]),
-        {"confirm_name": full_client.people["wife"].name, "reason": "申请"},
+        {"confirm_name": full_client.people["wife"].name, "reason": "request"},
         headers={"Accept-Language": "en"},
     )
 

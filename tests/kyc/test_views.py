@@ -158,7 +158,7 @@ class World:
         if endpoint == "consent_record":
             return {"given_on": "2026-01-10", "scope": "both", "notes": "书面同意"}
         if endpoint == "erase":
-            return {"confirm_name": self.client.name, "reason": "客户书面申请"}
+            return {"confirm_name": self.client.name, "reason": "request"}
         return {}
 
 
@@ -950,7 +950,7 @@ def test_it_asks_for_the_name_before_erasing(cast: Cast) -> None:
 
     page = logged_in(cast.advisor).get(url)
     wrong = logged_in(cast.advisor).post(
-        url, {"confirm_name": "赵建", "reason": "客户申请"}, headers=ENGLISH
+        url, {"confirm_name": "赵建", "reason": "request"}, headers=ENGLISH
     )
 
     assert 'name="confirm_name"' in _html(page)
@@ -963,7 +963,7 @@ def test_it_erases_on_the_exact_name(cast: Cast) -> None:
     client = cast.advisor_client
     url = reverse("kyc:erase", args=[client.pk])
 
-    response = logged_in(cast.advisor).post(url, {"confirm_name": client.name, "reason": "申请"})
+    response = logged_in(cast.advisor).post(url, {"confirm_name": client.name, "reason": "request"})
 
     assert response.status_code == 200
     assert not Client.objects.filter(pk=client.pk).exists()

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from clients import services as client_services
 from clients.models import Client
+from kyc import erasure
 from kyc import services as kyc_services
 from kyc.completeness import completeness
 from kyc.models import ExistingPolicy
@@ -143,7 +144,7 @@ def test_it_takes_the_referral_of_an_erased_client_off_its_referrer(cast: Cast) 
     client_services.client_update(client=referred, data={"referred_by": hub, "source": "referral"})
     assert ClientScore.objects.get(client=hub).referrals == 1
 
-    kyc_services.client_erase(client=referred, user=cast.advisor, reason="本人要求")
+    erasure.client_erase(client=referred, user=cast.advisor, reason="request")
 
     assert ClientScore.objects.get(client=hub).referrals == 0
     assert _cached() == _recounted(version, cast)
@@ -206,7 +207,7 @@ def _apply(edit: tuple[str, int, Any], people: list[Client], http: Any, cast: Ca
         else:
             client_services.client_restore(client=client)
     elif kind == "erase":
-        kyc_services.client_erase(client=client, user=cast.advisor, reason="本人要求")
+        erasure.client_erase(client=client, user=cast.advisor, reason="request")
     elif kind == "kyc_page":
         # Opening the map puts the client in it (client_person_ensure).
         assert http.get(reverse("kyc:page", args=[client.pk])).status_code == 200
