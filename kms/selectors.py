@@ -162,13 +162,20 @@ class CaseState:
         return all(not self.blockers(earlier) for earlier in STEPS[:index])
 
     @property
+    def resume_step(self) -> str:
+        """Where to go on with the case: the furthest step reachable, the review of a
+        closed case. Worked out, not stored on each visit: opening a page writes nothing."""
+        if self.case.is_read_only:
+            return Step.REVIEW
+        return next(s for s in reversed(STEPS) if self.reachable(s))
+
+    @property
     def progress(self) -> list[dict[str, object]]:
         return [
             {
                 "step": s,
                 "label": s.label,
                 "done": not self.blockers(s) and s != Step.REVIEW,
-                "current": self.case.step == s,
                 "reachable": self.reachable(s),
             }
             for s in STEPS

@@ -93,7 +93,7 @@ def case_start(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
 @require_GET
 def case_resume(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     case = selectors.case_get_for_user(user=request.user, case_id=case_id)
-    return HttpResponseRedirect(_url(case, case.step))
+    return HttpResponseRedirect(_url(case, selectors.case_state(case=case).resume_step))
 
 
 @login_required
@@ -107,7 +107,6 @@ def case_step(request: AuthenticatedRequest, case_id: int, step: str) -> HttpRes
         # Going forward past a blocked step shows the step that blocks, with why.
         first_blocked = next(s for s in selectors.STEPS if state.blockers(s))
         return HttpResponseRedirect(_url(case, first_blocked))
-    services.case_go(case=case, step=step)
     extra: dict[str, Any] = {}
     if step == Step.KNOW:
         extra = {

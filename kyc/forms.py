@@ -362,6 +362,25 @@ class ConsentForm(RulesModelForm):
         widgets = {"given_on": DATE}
 
 
+class ConsentWithdrawForm(forms.Form):
+    """Withdrawal deletes the data the consent covered, unless a law requires keeping it."""
+
+    keep = forms.BooleanField(
+        label=_("keep the data: a law or regulation requires keeping it"), required=False
+    )
+    kept_under = forms.CharField(label=_("which law or regulation"), max_length=200, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("keep") and not data.get("kept_under", "").strip():
+            self.add_error(
+                "kept_under", _("Name the law or regulation that requires keeping the data.")
+            )
+        if not data.get("keep"):
+            data["kept_under"] = ""
+        return data
+
+
 class EraseForm(forms.Form):
     """Erasure is irreversible: the user types the client's name to confirm.
 

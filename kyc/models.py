@@ -961,6 +961,11 @@ class SensitiveConsent(ClientOwned):
     )
     notes = models.CharField(_("how it was given"), max_length=200, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    # On withdrawal the data the consent covered is deleted (PIPL art. 47), unless a
+    # law or regulation requires keeping it: then that law is named here.
+    kept_under = models.CharField(
+        _("data kept under (law or regulation)"), max_length=200, blank=True
+    )
 
     class Meta:
         ordering = ["-given_on", "-id"]
@@ -972,6 +977,12 @@ class SensitiveConsent(ClientOwned):
 
     def covers(self, scope: str) -> bool:
         return self.withdrawn_at is None and self.scope in {scope, ConsentScope.BOTH}
+
+    def scopes(self) -> list[str]:
+        """The kinds of data this consent is about: both means health and financial."""
+        if self.scope == ConsentScope.BOTH:
+            return [ConsentScope.HEALTH, ConsentScope.FINANCIAL]
+        return [self.scope]
 
     def clean(self) -> None:
         if self.judged("given_on") and self.given_on and self.given_on > timezone.localdate():

@@ -22,6 +22,7 @@ from kyc import events as kyc_events
 from kyc.models import (
     Allocation,
     Asset,
+    ConsentScope,
     Enterprise,
     ExistingPolicy,
     Household,
@@ -33,7 +34,7 @@ from kyc.models import (
     Relationship,
     SensitiveConsent,
 )
-from kyc.selectors import field_label, field_value, kyc_load
+from kyc.selectors import consent_covers, field_label, field_value, kyc_load
 
 
 def completeness_store(*, client: Client) -> int:
@@ -190,11 +191,51 @@ def consent_record(
     return consent
 
 
+# The fields each consent scope covers: recorded only under that consent (the forms
+# disable them without it), deleted when it is withdrawn, exported only while covered.
+SENSITIVE_FIELDS: dict[str, tuple[type[models.Model], str]] = {
+    ConsentScope.HEALTH: (Person, "health_notes"),
+    ConsentScope.FINANCIAL: (Asset, "account_details"),
+}
+
+
 @transaction.atomic
-def consent_withdraw(*, consent: SensitiveConsent) -> None:
+def consent_withdraw(*, consent: SensitiveConsent, kept_under: str = "") -> int:
+    """Record the withdrawal and delete the data the consent covered (PIPL art. 47).
+
+    Data another consent still covers stays. With `kept_under` (the law or regulation
+    that requires keeping it, art. 47 para. 2) nothing is deleted and the reason is
+    recorded with the withdrawal. Returns how many values were deleted.
+    """
     consent.withdrawn_at = timezone.now()
-    consent.save(update_fields=["withdrawn_at", "updated_at"])
-    _changed(client=consent.client, model=SensitiveConsent)
+    consent.kept_under = kept_under.strip()
+    consent.full_clean(exclude=["client", "recorded_by"])
+    consent.save(update_fields=["withdrawn_at", "kept_under", "updated_at"])
+    client = consent.client
+    deleted = 0
+    if not consent.kept_under:
+        for scope in consent.scopes():
+            if consent_covers(client=client, scope=scope):
+                continue
+            model, name = SENSITIVE_FIELDS[scope]
+            for row in model._default_manager.filter(client=client):
+                if getattr(row, name):
+                    setattr(row, name, "")
+                    # Saved, so that the history says it was deleted (values masked).
+                    row.save(update_fields=[name, "updated_at"])
+                    deleted += 1
+            _changed(client=client, model=model)
+    _changed(client=client, model=SensitiveConsent)
+    return deleted
+
+
+def sensitive_exportable(*, consents: Iterable[SensitiveConsent], scope: str) -> bool:
+    """Whether the export may show a scope's data: a consent covers it, or a
+    withdrawal kept it under a named law (the export says which)."""
+    return any(
+        c.covers(scope) or (c.withdrawn_at and c.kept_under and scope in c.scopes())
+        for c in consents
+    )
 
 
 # The client's own id and technical columns mean nothing to the person the data is
@@ -259,8 +300,22 @@ def client_export(*, client: Client, user: User, ip_address: str | None) -> Clie
         tag.name for tag in client.tags.all()
     )
 
+    withheld = {
+        (model, name)
+        for scope, (model, name) in SENSITIVE_FIELDS.items()
+        if not sensitive_exportable(consents=kyc.consents, scope=scope)
+    }
+
+    def exported(row: models.Model) -> dict[str, str]:
+        data = _row(row)
+        for model, name in withheld:
+            label = field_label(model._meta.get_field(name))
+            if isinstance(row, model) and data.get(label):
+                data[label] = _("not exported: no consent covers it")
+        return data
+
     def section(model: type[models.Model], rows: Iterable[models.Model]) -> ExportSection:
-        return ExportSection(str(model._meta.verbose_name_plural), [_row(r) for r in rows])
+        return ExportSection(str(model._meta.verbose_name_plural), [exported(r) for r in rows])
 
     return ClientExport(
         exported_at=timezone.now(),

@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh, reswap, retarget, trigger_client_event
 
@@ -308,8 +309,32 @@ def consent_withdraw(
     request: AuthenticatedRequest, client_id: int, consent_id: int
 ) -> HttpResponse:
     client = client_get_for_user(user=request.user, client_id=client_id)
-    consent = get_object_or_404(SensitiveConsent, pk=consent_id, client=client)
-    kyc_services.consent_withdraw(consent=consent)
+    consent = get_object_or_404(
+        SensitiveConsent, pk=consent_id, client=client, withdrawn_at__isnull=True
+    )
+    form = kyc_forms.ConsentWithdrawForm(request.POST)
+    if not form.is_valid():
+        # The reason beside the button (static/js/pages.js shows plain-text refusals).
+        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
+        return HttpResponseBadRequest(" ".join(errors), content_type="text/plain; charset=utf-8")
+    deleted = kyc_services.consent_withdraw(
+        consent=consent, kept_under=form.cleaned_data["kept_under"]
+    )
+    if consent.kept_under:
+        messages.info(
+            request,
+            _("Consent withdrawn. The data was kept under: %(law)s.") % {"law": consent.kept_under},
+        )
+    else:
+        messages.info(
+            request,
+            ngettext(
+                "Consent withdrawn. %(count)d value it covered was deleted.",
+                "Consent withdrawn. %(count)d values it covered were deleted.",
+                deleted,
+            )
+            % {"count": deleted},
+        )
     return _consent_response(request, client, kyc_forms.ConsentForm())
 
 
@@ -337,14 +362,20 @@ def client_history(request: AuthenticatedRequest, client_id: int) -> HttpRespons
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def client_export(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
-    """Everything about the client: JSON with ?format=json, else a printable page."""
+    """Everything about the client: a printable page, or JSON with format=json.
+
+    The export reveals the ID number and sensitive notes and is recorded, so it is
+    made on a POST; the GET only offers it (a read never writes, issue 13).
+    """
     client = client_get_for_user(user=request.user, client_id=client_id)
+    if request.method == "GET":
+        return render(request, "kyc/export.html", {"client": client, "export": None})
     export = kyc_services.client_export(
         client=client, user=request.user, ip_address=client_ip(request)
     )
-    if request.GET.get("format") == "json":
+    if request.POST.get("format") == "json":
         response = HttpResponse(
             json.dumps(export.as_dict(), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
             content_type="application/json; charset=utf-8",

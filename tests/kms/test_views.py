@@ -490,13 +490,17 @@ def test_it_starts_a_case_at_know_with_the_risks_detected(cast: Cast, home: Home
     assert sorted(KmsCase.objects.values_list("version", flat=True)) == [1, 2]
 
 
-def test_it_resumes_at_the_saved_step(cast: Cast, home: Home) -> None:
+def test_it_resumes_at_the_furthest_step_the_work_has_reached(cast: Cast, home: Home) -> None:
     case = _start(home)
     _finish_know(case)
     http = logged_in(cast.advisor)
+    before = _reload(case)
 
+    # Opening a step writes nothing (issue 13: reads are safe).
+    assert http.get(_step_url(case, "know")).status_code == 200
     assert http.get(_step_url(case, "map")).status_code == 200
-    assert _reload(case).step == Step.MAP
+    after = _reload(case)
+    assert (after.step, after.updated_at) == (before.step, before.updated_at)
 
     response = http.get(reverse("kms:resume", args=[case.pk]))
     assert response.status_code == 302
@@ -524,14 +528,12 @@ def test_it_redirects_a_jump_forward_to_the_step_that_blocks(cast: Cast, home: H
         response = http.get(_step_url(case, step))
         assert response.status_code == 302
         assert response["Location"] == _step_url(case, "know")
-    assert _reload(case).step == Step.KNOW
 
     _finish_know(case)
     response = http.get(_step_url(case, "review"))
     assert response["Location"] == _step_url(case, "map")
     html = _html(http.get(response["Location"]))
     assert "Record the current solution for:" in html
-    assert _reload(case).step == Step.MAP
 
 
 def test_it_keeps_everything_when_going_back(cast: Cast, home: Home) -> None:
@@ -546,13 +548,8 @@ def test_it_keeps_everything_when_going_back(cast: Cast, home: Home) -> None:
     assert http.get(_step_url(case, "know")).status_code == 200
     assert http.get(_step_url(case, "map")).status_code == 200
 
-    after = _snapshot(home.client)
-    for rows in (before, after):
-        for row in rows["cases"]:
-            del row["step"]
-            del row["updated_at"]
-    assert after == before
-    assert _reload(case).step == Step.MAP
+    # Going back writes nothing at all.
+    assert _snapshot(home.client) == before
     # Forward again: nothing was lost, so suggest is still open.
     assert http.get(_step_url(case, "suggest")).status_code == 200
 

@@ -141,8 +141,8 @@ def test_it_exports_labels_names_and_local_times(cast: Cast) -> None:
     url = reverse("kyc:export", args=[client.pk])
     http = logged_in(cast.advisor)
 
-    page = http.get(url).content.decode()
-    data = json.loads(http.get(url, {"format": "json"}).content)
+    page = http.post(url).content.decode()
+    data = json.loads(http.post(url, {"format": "json"}).content)
 
     [child] = data["人员"]
     assert child["与客户的关系"] == "子女"

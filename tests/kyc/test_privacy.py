@@ -177,13 +177,18 @@ def test_it_opens_only_the_fields_the_consent_covers(
     assert (asset.account_details == ACCOUNT) is account_open
 
 
+KEPT_UNDER = "《保险销售行为管理办法》第三十九条（销售记录保存）"
+
+
 def test_it_makes_the_fields_read_only_again_after_withdrawal(cast: Cast) -> None:
     person = make_person(client=cast.advisor_client, relationship="parent")
     consent = _record_consent(cast)
     _edit_person(cast, person, health_notes=HEALTH)
     withdraw = reverse("kyc:consent_withdraw", args=[cast.advisor_client.pk, consent.pk])
 
-    response = logged_in(cast.advisor).post(withdraw, headers=HTMX_ENGLISH)
+    response = logged_in(cast.advisor).post(
+        withdraw, {"keep": "on", "kept_under": KEPT_UNDER}, headers=HTMX_ENGLISH
+    )
     person.refresh_from_db()
     form = _html(
         logged_in(cast.advisor).get(
@@ -199,7 +204,119 @@ def test_it_makes_the_fields_read_only_again_after_withdrawal(cast: Cast) -> Non
     assert "✓ Saved" in _html(changed)
     person.refresh_from_db()
     assert person.occupation == "退休"
+    # Kept under the named law; the withdrawal records it.
     assert person.health_notes == HEALTH
+    consent.refresh_from_db()
+    assert consent.kept_under == KEPT_UNDER
+
+
+def _withdraw(cast: Cast, consent: SensitiveConsent, **data: str) -> Response:
+    url = reverse("kyc:consent_withdraw", args=[cast.advisor_client.pk, consent.pk])
+    return logged_in(cast.advisor).post(url, data, headers=HTMX_ENGLISH)
+
+
+def test_withdrawal_deletes_the_data_the_consent_covered(cast: Cast) -> None:
+    mother = make_person(client=cast.advisor_client, relationship="parent", name="钱秀英")
+    father = make_person(client=cast.advisor_client, relationship="parent", name="赵德明")
+    asset = make_asset(client=cast.advisor_client)
+    consent = _record_consent(cast, scope="both")
+    _edit_person(cast, mother, health_notes=HEALTH)
+    _edit_person(cast, father, health_notes="高血压")
+    _edit_asset(cast, asset, account_details=ACCOUNT)
+    other_client = make_person(client=cast.teammate_client, relationship="parent")
+    Person.objects.filter(pk=other_client.pk).update(health_notes="")
+    other_client.health_notes = "不相关的客户"
+    other_client.save()
+
+    response = _withdraw(cast, consent)
+
+    assert response["HX-Refresh"] == "true"
+    for row in (mother, father, asset):
+        row.refresh_from_db()
+    assert (mother.health_notes, father.health_notes, asset.account_details) == ("", "", "")
+    other_client.refresh_from_db()
+    assert other_client.health_notes == "不相关的客户"
+    consent.refresh_from_db()
+    assert consent.withdrawn_at is not None
+    assert consent.kept_under == ""
+
+
+def test_withdrawal_keeps_what_another_consent_still_covers(cast: Cast) -> None:
+    mother = make_person(client=cast.advisor_client, relationship="parent")
+    asset = make_asset(client=cast.advisor_client)
+    health = _record_consent(cast, scope="health")
+    _record_consent_more(cast, scope="both")
+    _edit_person(cast, mother, health_notes=HEALTH)
+    _edit_asset(cast, asset, account_details=ACCOUNT)
+    both = SensitiveConsent.objects.get(client=cast.advisor_client, scope="both")
+
+    _withdraw(cast, both)
+
+    mother.refresh_from_db()
+    asset.refresh_from_db()
+    # Health is still covered by its own consent; the account details were not.
+    assert mother.health_notes == HEALTH
+    assert asset.account_details == ""
+    assert health.covers("health")
+
+
+def _record_consent_more(cast: Cast, scope: str) -> None:
+    url = reverse("kyc:consent_record", args=[cast.advisor_client.pk])
+    logged_in(cast.advisor).post(url, {"given_on": "2026-04-01", "scope": scope, "notes": "补充"})
+
+
+def test_keeping_the_data_needs_the_law_named(cast: Cast) -> None:
+    mother = make_person(client=cast.advisor_client, relationship="parent")
+    consent = _record_consent(cast, scope="health")
+    _edit_person(cast, mother, health_notes=HEALTH)
+
+    response = _withdraw(cast, consent, keep="on", kept_under="  ")
+
+    assert response.status_code == 400
+    assert "Name the law or regulation" in _html(response)
+    consent.refresh_from_db()
+    mother.refresh_from_db()
+    assert consent.withdrawn_at is None
+    assert mother.health_notes == HEALTH
+
+
+def test_the_export_follows_the_withdrawal(cast: Cast) -> None:
+    mother = make_person(client=cast.advisor_client, relationship="parent", name="钱秀英")
+    consent = _record_consent(cast, scope="health")
+    _edit_person(cast, mother, health_notes=HEALTH)
+    url = reverse("kyc:export", args=[cast.advisor_client.pk])
+    before = json.loads(logged_in(cast.advisor).post(url, {"format": "json"}).content)
+
+    _withdraw(cast, consent)
+    after = json.loads(logged_in(cast.advisor).post(url, {"format": "json"}).content)
+
+    assert before["人员"][0]["健康备注"] == HEALTH
+    assert after["人员"][0]["健康备注"] == ""
+    assert HEALTH not in json.dumps(after, ensure_ascii=False)
+
+
+def test_the_export_shows_kept_data_with_the_law_and_withholds_uncovered_data(
+    cast: Cast,
+) -> None:
+    mother = make_person(client=cast.advisor_client, relationship="parent", name="钱秀英")
+    asset = make_asset(client=cast.advisor_client)
+    consent = _record_consent(cast, scope="health")
+    _edit_person(cast, mother, health_notes=HEALTH)
+    # Account details stored without any consent (before the gate existed).
+    asset.account_details = ACCOUNT
+    asset.save()
+    _withdraw(cast, consent, keep="on", kept_under=KEPT_UNDER)
+
+    data = json.loads(
+        logged_in(cast.advisor)
+        .post(reverse("kyc:export", args=[cast.advisor_client.pk]), {"format": "json"})
+        .content
+    )
+
+    assert data["人员"][0]["健康备注"] == HEALTH
+    assert data["敏感个人信息同意"][0]["数据保留依据（法律或法规）"] == KEPT_UNDER
+    assert ACCOUNT not in json.dumps(data, ensure_ascii=False)
+    assert data["资产"][0]["账户信息"] == "未导出：没有有效的同意"
 
 
 def test_it_keeps_the_gate_closed_with_only_a_withdrawn_consent(cast: Cast) -> None:
@@ -268,7 +385,7 @@ def test_it_exports_everything_as_json(cast: Cast, full_client: Family) -> None:
     client = cast.advisor_client
     url = reverse("kyc:export", args=[client.pk])
 
-    response = logged_in(cast.advisor).get(url, {"format": "json"})
+    response = logged_in(cast.advisor).post(url, {"format": "json"})
 
     # The download is for the person it is about: labels, names and amounts as the
     # pages show them (in Chinese, the default language), times in Beijing time.
@@ -316,7 +433,7 @@ def _as_rows(section: list[dict[str, Any]] | dict[str, Any]) -> list[dict[str, A
 def test_it_exports_everything_as_a_readable_page(cast: Cast, full_client: Family) -> None:
     client = cast.advisor_client
 
-    html = _html(logged_in(cast.advisor).get(reverse("kyc:export", args=[client.pk])))
+    html = _html(logged_in(cast.advisor).post(reverse("kyc:export", args=[client.pk])))
 
     assert ID_NUMBER in html
     assert HEALTH in html
@@ -337,8 +454,8 @@ def test_it_records_every_export_as_a_sensitive_access(cast: Cast, full_client: 
     client = cast.advisor_client
     url = reverse("kyc:export", args=[client.pk])
 
-    logged_in(cast.advisor).get(url)
-    logged_in(cast.lead).get(url, {"format": "json"}, REMOTE_ADDR="10.1.2.3")
+    logged_in(cast.advisor).post(url)
+    logged_in(cast.lead).post(url, {"format": "json"}, REMOTE_ADDR="10.1.2.3")
 
     accesses = list(SensitiveAccess.objects.order_by("pk"))
     assert [(a.client_id, a.user_id, a.field) for a in accesses] == [
@@ -346,6 +463,19 @@ def test_it_records_every_export_as_a_sensitive_access(cast: Cast, full_client: 
         (client.pk, cast.lead.pk, "export"),
     ]
     assert accesses[1].ip_address == "10.1.2.3"
+
+
+def test_opening_the_export_page_records_nothing(cast: Cast, full_client: Family) -> None:
+    url = reverse("kyc:export", args=[cast.advisor_client.pk])
+
+    page = logged_in(cast.advisor).get(url)
+
+    html = _html(page)
+    assert page.status_code == 200
+    assert ID_NUMBER not in html
+    assert HEALTH not in html
+    assert 'name="format" value="json"' in html
+    assert not SensitiveAccess.objects.exists()
 
 
 # Erasure -----------------------------------------------------------------------------
@@ -370,7 +500,7 @@ def _history_through_the_app(cast: Cast, family: Family) -> None:
         kyc_new_data(key="assets", client=client),
     )
     http.post(reverse("kyc:household", args=[client.pk]), {"annual_spending": "80万"})
-    http.get(reverse("kyc:export", args=[client.pk]))
+    http.post(reverse("kyc:export", args=[client.pk]))
 
 
 def _everything_said_about(names: list[str]) -> list[str]:
@@ -399,9 +529,7 @@ def test_it_erases_the_client_and_everything_about_them(cast: Cast, full_client:
     other_history_before = other_history.count()
     url = reverse("kyc:erase", args=[client.pk])
 
-    response = logged_in(cast.advisor).post(
-        url, {"confirm_name": client.name, "reason": "request"}
-    )
+    response = logged_in(cast.advisor).post(url, {"confirm_name": client.name, "reason": "request"})
 
     assert response.status_code == 200
     assert not Client.objects.filter(pk=client.pk).exists()

@@ -142,7 +142,7 @@ class World:
             ),
             "history": lambda: reverse("kyc:history", args=[client_id]),
             "export": lambda: reverse("kyc:export", args=[client_id]),
-            "export_json": lambda: reverse("kyc:export", args=[client_id]) + "?format=json",
+            "export_json": lambda: reverse("kyc:export", args=[client_id]),
             "erase": lambda: reverse("kyc:erase", args=[client_id]),
         }
         return urls[endpoint]()
@@ -159,6 +159,8 @@ class World:
             return {"given_on": "2026-01-10", "scope": "both", "notes": "书面同意"}
         if endpoint == "erase":
             return {"confirm_name": self.client.name, "reason": "request"}
+        if endpoint == "export_json":
+            return {"format": "json"}
         return {}
 
 
@@ -178,7 +180,8 @@ ENDPOINTS = [
     ("consent_withdraw", "post"),
     ("history", "get"),
     ("export", "get"),
-    ("export_json", "get"),
+    ("export", "post"),
+    ("export_json", "post"),
     ("erase", "get"),
     ("erase", "post"),
 ]
@@ -248,9 +251,9 @@ def test_it_serves_every_page_to_those_who_may_see_the_client(
 
     assert response.status_code == 200
     body = _html(response)
-    if endpoint in {"kyc", "history", "export", "export_json", "erase"}:
+    if endpoint in {"kyc", "history", "export", "erase"}:
         assert cast.advisor_client.name in body
-    if endpoint in {"kyc", "section", "item_edit", "pictures", "export", "export_json"}:
+    if endpoint in {"kyc", "section", "item_edit", "pictures"}:
         assert world.person.name in body
 
 
@@ -273,7 +276,7 @@ WRONG_METHODS = [
     ("consent_record", "get"),
     ("consent_withdraw", "get"),
     ("history", "post"),
-    ("export", "post"),
+    ("export", "put"),
     ("erase", "put"),
     ("erase", "delete"),
 ]
@@ -932,8 +935,8 @@ def test_it_offers_the_export_as_a_page_and_as_json(cast: Cast) -> None:
     url = reverse("kyc:export", args=[client.pk])
     http = logged_in(cast.advisor)
 
-    page = http.get(url)
-    download = http.get(url, {"format": "json"})
+    page = http.post(url)
+    download = http.post(url, {"format": "json"})
 
     assert page.status_code == 200
     assert page["Content-Type"].startswith("text/html")
