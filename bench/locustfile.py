@@ -275,7 +275,11 @@ class Advisor(CrmUser):
             found = PLAN_ROW.search(row.text or "")
             status = found.group(2) if found else ""
             if status == "ready":
-                self.client.get(f"/kms/plans/{document}/download/", name="plan download")
+                self.client.post(
+                    f"/kms/plans/{document}/download/",
+                    headers={"X-CSRFToken": self.csrf()},
+                    name="plan download",
+                )
                 return
             if status == "failed":
                 count_event("plan failed")

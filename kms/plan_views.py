@@ -86,8 +86,9 @@ def plan_retry(request: AuthenticatedRequest, document_id: int) -> HttpResponse:
     return _row(request, document)
 
 
-@require_GET
+@require_POST
 def plan_download(request: HttpRequest, document_id: int) -> HttpResponseBase:
+    # A POST: each download is recorded, and reads never write (issue 13).
     # Not a login redirect: to anyone who may not read it, a plan does not exist.
     if not request.user.is_authenticated:
         raise Http404

@@ -314,8 +314,9 @@ ACCESS: dict[str, Entry] = {
     "kms:plan_status": Entry(get=client_scope(200), post=WRONG_METHOD, kwargs=_plan),
     "kms:plan_retry": Entry(get=WRONG_METHOD, post=client_scope(200), kwargs=_plan),
     # To anyone who may not read it a plan does not exist, anonymous visitors included.
+    # A POST: each download is recorded (reads never write).
     "kms:plan_download": Entry(
-        get=client_scope(200, anonymous=404), post=everyone(405), kwargs=_plan
+        get=everyone(405), post=client_scope(200, anonymous=404), kwargs=_plan
     ),
     "kms:progress": Entry(
         get=client_scope(200),
@@ -726,3 +727,23 @@ def test_it_answers_404_for_an_item_of_another_client_under_ones_own(
 
     assert response.status_code == (405 if wrong_method else 404)
     assert _snapshot() == before
+
+
+READ_CASES = [
+    pytest.param(name, role, id=f"{name or '/'}-{role}")
+    for name in sorted(ACCESS)
+    for role in ("owner", "own_lead", "admin")
+    if ACCESS[name].get[role] not in REFUSED
+]
+
+
+@pytest.mark.parametrize(("name", "role"), READ_CASES)
+def test_a_get_writes_nothing(world: World, name: str, role: str) -> None:
+    """Reads are safe (issue 13): what writes, even an access record, takes a POST."""
+    entry = ACCESS[name]
+    url = _url(name, entry, world)
+    before = _snapshot()
+
+    world.http(role).get(url)
+
+    assert _snapshot() == before, f"GET {url} as {role} wrote to the database"

@@ -52,7 +52,7 @@ def test_the_advisor_generates_watches_and_downloads_mr_zhaos_plan(
         assert "第1版" in row.inner_text()
 
         with page.expect_download() as info:
-            row.locator("a:has-text('下载')").click()
+            row.locator("button:has-text('下载')").click()
         download = info.value
         assert download.suggested_filename == "方案建议书-赵立新-第1版.pdf"
         saved = tmp_path / "downloaded.pdf"
@@ -69,7 +69,7 @@ def test_the_advisor_generates_watches_and_downloads_mr_zhaos_plan(
         page.locator("#plans tr.plan-row", has_text="第2版").locator(
             ".badge", has_text="已完成"
         ).wait_for(timeout=90_000)
-        assert page.locator("#plans tr.plan-row a:has-text('下载')").count() == 2
+        assert page.locator("#plans tr.plan-row button:has-text('下载')").count() == 2
 
         case = KmsCase.objects.get(client__name="赵立新")
         documents = list(PlanDocument.objects.filter(case=case).order_by("number"))
@@ -89,8 +89,11 @@ def test_the_advisor_generates_watches_and_downloads_mr_zhaos_plan(
         # Another advisor, and nobody logged in, get a 404 for the file.
         download_url = f"{base}/kms/plans/{documents[0].pk}/download/"
         _log_in(page, base, "advisor2")
-        assert page.request.get(download_url).status == 404
+        token = page.context.cookies()
+        csrf = next(c["value"] for c in token if c["name"] == "csrftoken")
+        headers = {"X-CSRFToken": csrf, "Referer": base + "/"}
+        assert page.request.post(download_url, headers=headers).status == 404
         page.context.clear_cookies()
-        assert page.request.get(download_url).status == 404
+        assert page.request.post(download_url).status in (403, 404)
     finally:
         worker.stop()

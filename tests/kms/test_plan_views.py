@@ -258,7 +258,7 @@ def test_a_ready_plan_offers_its_download_and_stops_polling(
     html = _html(_htmx(logged_in(cast.advisor)).get(_status_url(document)))
 
     assert "status-ready" in html
-    assert f'href="{_download_url(document)}"' in html
+    assert f'action="{_download_url(document)}"' in html
     assert "hx-get" not in html and "hx-trigger" not in html
     assert _retry_url(document) not in html
     # The row never gives away where the file lives.
@@ -319,7 +319,7 @@ def test_retrying_a_ready_plan_is_refused_in_its_row(
     assert response.status_code == 200
     html = _html(response)
     assert 'class="error" role="alert"' in html
-    assert "status-ready" in html and f'href="{_download_url(document)}"' in html
+    assert "status-ready" in html and f'action="{_download_url(document)}"' in html
     assert callbacks == []
     document.refresh_from_db()
     assert document.status == PlanStatus.READY
@@ -396,7 +396,7 @@ def test_it_downloads_the_rendered_plan_with_its_chinese_name(
 ) -> None:
     document = _ready(zhao_case)  # WeasyPrint, for real
 
-    response = logged_in(cast.advisor).get(_download_url(document))
+    response = logged_in(cast.advisor).post(_download_url(document))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -424,7 +424,7 @@ def test_earlier_versions_stay_downloadable_under_their_own_names(
     http = logged_in(cast.advisor)
     http.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
-    responses = [http.get(_download_url(d)) for d in (first, second)]
+    responses = [http.post(_download_url(d)) for d in (first, second)]
 
     assert [r.status_code for r in responses] == [200, 200]
     assert [r["Content-Disposition"] for r in responses] == [
@@ -441,7 +441,7 @@ def test_the_team_lead_and_the_admin_may_download(
     document = _ready(zhao_case)
     user = getattr(cast, role)
 
-    response = logged_in(user).get(_download_url(document))
+    response = logged_in(user).post(_download_url(document))
 
     assert response.status_code == 200
     assert _body(response) == _stand_in_pdf(document)
@@ -461,7 +461,7 @@ def test_it_answers_404_when_there_is_no_sound_file(
     else:
         PlanDocument.objects.filter(pk=document.pk).update(status=damage)
 
-    response = logged_in(cast.advisor).get(_download_url(document))
+    response = logged_in(cast.advisor).post(_download_url(document))
 
     assert response.status_code == 404
     assert not SensitiveAccess.objects.exists()
@@ -485,7 +485,7 @@ class World:
             return http.get(_status_url(self.ready))
         if endpoint == "retry":
             return http.post(_retry_url(self.failed))
-        return http.get(_download_url(self.ready))
+        return http.post(_download_url(self.ready))
 
     def snapshot(self) -> dict[str, Any]:
         """Every plan row and download record, to prove that a request changed nothing."""
@@ -552,7 +552,7 @@ WRONG_METHODS = [
     ("status", "delete"),
     ("retry", "get"),
     ("retry", "put"),
-    ("download", "post"),
+    ("download", "get"),
     ("download", "delete"),
 ]
 
@@ -582,8 +582,8 @@ def test_it_answers_404_for_a_plan_or_case_that_does_not_exist(cast: Cast, db: N
     assert http.post(reverse("kms:plan_generate", args=[missing])).status_code == 404
     assert http.get(reverse("kms:plan_status", args=[missing])).status_code == 404
     assert http.post(reverse("kms:plan_retry", args=[missing])).status_code == 404
-    assert http.get(reverse("kms:plan_download", args=[missing])).status_code == 404
-    assert HttpClient().get(reverse("kms:plan_download", args=[missing])).status_code == 404
+    assert http.post(reverse("kms:plan_download", args=[missing])).status_code == 404
+    assert HttpClient().post(reverse("kms:plan_download", args=[missing])).status_code == 404
 
 
 def test_it_answers_404_for_a_plan_of_an_erased_client(
@@ -597,7 +597,7 @@ def test_it_answers_404_for_a_plan_of_an_erased_client(
 
     http = logged_in(cast.advisor)
     assert http.get(_status_url(document)).status_code == 404
-    assert http.get(_download_url(document)).status_code == 404
+    assert http.post(_download_url(document)).status_code == 404
 
 
 # No URL reaches a file ---------------------------------------------------------------
