@@ -25,9 +25,9 @@ CLIENT_ORDERINGS: dict[str, tuple[str, ...]] = {
 DEFAULT_CLIENT_ORDERING = "updated"
 
 _LOOKS_LIKE_ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
-# What might be an ID number as people type it (spaces, hyphens, the old 15 digits):
-# such text never goes into an address (clients.views, issue 13).
-_MIGHT_BE_ID_NUMBER = re.compile(r"^\d{14,17}[\dXx]$")
+# What might be an ID number as people type it (spaces, hyphens, the old 15 digits),
+# alone or beside a name: such text never goes into an address (clients.views, issue 13).
+_MIGHT_BE_ID_NUMBER = re.compile(r"\d{14,17}[\dXx]")
 _LOOKS_LIKE_PHONE = re.compile(r"^[\d\s+\-]{3,}$")
 
 
@@ -51,14 +51,20 @@ class ClientFilters:
 NO_CLIENT_INDEX = "-"
 
 
+def id_number_in(text: str) -> str:
+    """The ID number in search text, spaces and hyphens taken out; "" if none."""
+    found = _MIGHT_BE_ID_NUMBER.search(re.sub(r"[\s\-]", "", text))
+    return found.group(0) if found else ""
+
+
 def might_be_id_number(text: str) -> bool:
-    """Whether search text may be an ID number, which must not go into an address."""
-    return bool(_MIGHT_BE_ID_NUMBER.match(re.sub(r"[\s\-]", "", text)))
+    """Whether search text may hold an ID number, which must not go into an address."""
+    return bool(id_number_in(text))
 
 
 def id_number_search_index(text: str) -> str:
     """The blind index an ID number search looks for (text as might_be_id_number)."""
-    return crypto.blind_index(normalize_id_number(re.sub(r"[\s\-]", "", text)))
+    return crypto.blind_index(normalize_id_number(id_number_in(text)))
 
 
 def client_get_for_user(*, user: User, client_id: int) -> Client:

@@ -45,7 +45,7 @@ ID_SEARCHES_KEPT = 20
 def _id_search_token(request: AuthenticatedRequest, text: str) -> str:
     searches: dict[str, dict[str, str]] = dict(request.session.get(ID_SEARCHES, {}))
     token = secrets.token_urlsafe(12)
-    compact = "".join(text.split()).replace("-", "").upper()
+    compact = selectors.id_number_in(text).upper()
     searches[token] = {
         "index": selectors.id_number_search_index(text),
         "masked": crypto.mask(compact),
@@ -241,16 +241,21 @@ def client_reveal_id_number(request: AuthenticatedRequest, client_id: int) -> Ht
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def client_referrer_options(request: AuthenticatedRequest) -> HttpResponse:
-    """Options for the referrer select: the owner's clients whose name matches."""
+    """Options for the referrer select: the owner's clients whose name matches.
+
+    The picker posts its text (it may be an ID number, kept out of addresses, issue
+    13); a GET still answers. It only reads.
+    """
+    data = request.POST if request.method == "POST" else request.GET
     # The search box is no form: its text is kept to what a name or phone can be.
-    query = without_control_characters(request.GET.get("q", "")).strip()[:SEARCH_LENGTH]
+    query = without_control_characters(data.get("q", "")).strip()[:SEARCH_LENGTH]
     candidates = selectors.referrer_search(
         user=request.user,
-        owner_id=database_id(request.GET.get("owner", "")) or request.user.pk,
+        owner_id=database_id(data.get("owner", "")) or request.user.pk,
         query=query,
-        exclude_id=database_id(request.GET.get("exclude", "")),
+        exclude_id=database_id(data.get("exclude", "")),
     )
     return render(
         request,

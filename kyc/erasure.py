@@ -43,7 +43,7 @@ from kyc.models import ClientErasure, ErasureReason
 # The apps whose records may hold text about a client.
 MENTION_APPS = ("clients", "kyc", "kms", "scoring")
 # Text columns that are no free text (keys, hashes, file names, encrypted values).
-NOT_TEXT = {"id_number_index", "sha256", "file", "job_id", "row_version"}
+NOT_TEXT = {"id_number_index", "id_number_encrypted", "sha256", "file", "job_id", "row_version"}
 EXCERPT_WIDTH = 30
 
 
@@ -83,8 +83,13 @@ def mention_source_register(source: MentionSource) -> None:
 def _patterns(client: Client) -> list[re.Pattern[str]]:
     """The name, the mobile and the ID number, as people type them into notes."""
     found = []
-    if len(client.name.strip()) >= 2:
-        found.append(re.escape(client.name.strip()))
+    name = client.name.strip()
+    if len(name) >= 2:
+        # A Latin name is a word, not part of one ("Li" is not in "client"). The
+        # lookarounds read the same in Python and in PostgreSQL's regular expressions.
+        before = r"(?<![a-z0-9])" if re.match(r"[a-z0-9]", name, re.IGNORECASE) else ""
+        after = r"(?![a-z0-9])" if re.search(r"[a-z0-9]$", name, re.IGNORECASE) else ""
+        found.append(before + re.escape(name) + after)
     for number in (client.phone, client.get_id_number()):
         digits = re.sub(r"[^0-9Xx]", "", number or "")
         if len(digits) >= 7:
@@ -111,30 +116,60 @@ def _excerpt(text: str, patterns: list[re.Pattern[str]]) -> str:
 
 
 def _text_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    """Free text, and JSON (a finding's cited facts name the people of a household)."""
     return [
         field
         for field in model._meta.concrete_fields
-        if isinstance(field, models.CharField | models.TextField)
-        and not isinstance(field, EncryptedTextField)
-        and not field.choices
-        and field.name not in NOT_TEXT
+        if (
+            isinstance(field, models.CharField | models.TextField | models.JSONField)
+            and not isinstance(field, EncryptedTextField)
+            and not field.choices
+            and field.name not in NOT_TEXT
+        )
     ]
 
 
-def _client_path(model: type[models.Model]) -> str | None:
-    """How a row reaches its client: itself, its `client`, or its parent's `client`."""
+def _is_json(model: type[models.Model], name: str) -> bool:
+    return isinstance(model._meta.get_field(name), models.JSONField)
+
+
+def _text_of(row: models.Model, name: str) -> str:
+    value = getattr(row, name)
+    if _is_json(type(row), name):
+        return " ".join(_strings(value))
+    return value or ""
+
+
+def _client_path(model: type[models.Model], hops: int = 3) -> str | None:
+    """How a row reaches its client: itself, its `client`, or an ancestor's `client`
+    (a current solution's finding's case), the shortest way first."""
     if model is Client:
         return "pk"
-    fields = {f.name: f for f in model._meta.concrete_fields}
-    client_field = fields.get("client")
-    if client_field is not None and client_field.related_model is Client:
-        return "client_id"
+    for depth in range(hops):
+        path = _client_path_at(model, depth)
+        if path is not None:
+            return path
+    return None
+
+
+def _client_path_at(model: type[models.Model], depth: int) -> str | None:
+    """The path to a `client` through exactly `depth` parents (foreign or one-to-one)."""
+    if depth == 0:
+        client_field = {f.name: f for f in model._meta.concrete_fields}.get("client")
+        if client_field is not None and client_field.related_model is Client:
+            return "client_id"
+        return None
     for field in model._meta.concrete_fields:
         parent = field.related_model
-        if field.many_to_one and isinstance(parent, type) and parent is not model:
-            parent_client = {f.name: f for f in parent._meta.concrete_fields}.get("client")
-            if parent_client is not None and parent_client.related_model is Client:
-                return f"{field.name}__client_id"
+        if (
+            (field.many_to_one or field.one_to_one)
+            and isinstance(parent, type)
+            and parent is not model
+            and parent is not Client
+        ):
+            path = _client_path_at(parent, depth - 1)
+            if path is not None:
+                return f"{field.name}__{path}"
     return None
 
 
@@ -174,10 +209,16 @@ def _generic_sources(client: Client, user: User) -> Iterator[MentionSource]:
 
 def _matching(source: MentionSource, client: Client, user: User, regexes: list[str]) -> Any:
     condition = Q()
+    rows = source.rows(client, user)
     for field in source.fields:
+        searched = field
+        if _is_json(source.model, field):
+            # JSON is searched in its text form (PostgreSQL writes it unescaped).
+            searched = f"_erasure_{field}_text"
+            rows = rows.annotate(**{searched: Cast(field, models.TextField())})
         for regex in regexes:
-            condition |= Q(**{f"{field}__iregex": regex})
-    return source.rows(client, user).filter(condition)
+            condition |= Q(**{f"{searched}__iregex": regex})
+    return rows.filter(condition)
 
 
 def mentions_of(*, client: Client, user: User) -> list[Mention]:
@@ -193,7 +234,7 @@ def mentions_of(*, client: Client, user: User) -> list[Mention]:
         for row in _matching(source, client, user, regexes):
             mentioned.add((content_type.pk, str(row.pk)))
             for name in source.fields:
-                text = getattr(row, name) or ""
+                text = _text_of(row, name)
                 if not any(p.search(text) for p in patterns):
                     continue
                 field = source.model._meta.get_field(name)
@@ -201,10 +242,11 @@ def mentions_of(*, client: Client, user: User) -> list[Mention]:
                 found.append(
                     Mention(
                         key=f"{source.model._meta.label_lower}:{row.pk}:{name}",
-                        record=source.describe(row),
+                        # The record's own name may hold the number too.
+                        record=_masked(source.describe(row), patterns),
                         field=capfirst(str(field.verbose_name)),
                         excerpt=_excerpt(text, patterns),
-                        suggested=isinstance(field, models.TextField),
+                        suggested=isinstance(field, models.TextField | models.JSONField),
                     )
                 )
     # History that still holds a mention its record no longer has (edited away).
@@ -300,9 +342,13 @@ def _redact(mention_key: str, patterns: list[re.Pattern[str]]) -> None:
     model = apps.get_model(label)
     field = model._meta.get_field(name)
     row = model._default_manager.get(pk=pk)
-    text = _redact_text(getattr(row, name), patterns, getattr(field, "max_length", None))
+    value: Any = getattr(row, name)
+    if isinstance(field, models.JSONField):
+        value = _redact_value(value, patterns)
+    else:
+        value = _redact_text(value, patterns, getattr(field, "max_length", None))
     # An update, not a save: the history must not get a new copy of the old text.
-    model._default_manager.filter(pk=pk).update(**{name: text})
+    model._default_manager.filter(pk=pk).update(**{name: value})
     content_type = ContentType.objects.get_for_model(model)
     _redact_entries(LogEntry.objects.filter(content_type=content_type, object_pk=pk), patterns)
 
@@ -326,7 +372,11 @@ def _admin_log_delete(client: Client) -> int:
 def _referral_history_redact(client: Client) -> None:
     """Other clients' history says who referred them, by the erased client's id."""
     content_type = ContentType.objects.get_for_model(Client)
-    entries = LogEntry.objects.filter(content_type=content_type, changes__has_key="referred_by")
+    # The text test narrows in the database (a million clients' histories); the exact
+    # test follows below.
+    entries = LogEntry.objects.filter(
+        content_type=content_type, changes__referred_by__icontains=str(client.pk)
+    )
     for entry in entries.exclude(object_pk=str(client.pk)).iterator():
         change = entry.changes["referred_by"]
         if isinstance(change, list) and str(client.pk) in {str(v) for v in change}:
@@ -341,11 +391,16 @@ def new_reference() -> str:
 
 @transaction.atomic
 def client_erase(
-    *, client: Client, user: User, reason: str, redact: Iterable[str] = ()
+    *,
+    client: Client,
+    user: User,
+    reason: str,
+    redact: Iterable[str] = (),
+    mentions: list[Mention] | None = None,
 ) -> ClientErasure:
     """Erase a client on request; redact the mentions whose keys are in `redact`.
 
-    1. Redact the chosen mentions (checked again: only what the user may see).
+    1. Redact the chosen mentions (only keys among `mentions`, those the user may see).
     2. Remove the client's id where apps keep it without a relation
        (clients.events.client_erasing), and the admin log entries of its rows.
     3. Delete the client; its rows cascade, plan files go on commit.
@@ -356,7 +411,10 @@ def client_erase(
         raise ValueError(reason)
     patterns = _patterns(client)
     wanted = set(redact)
-    chosen = [m.key for m in mentions_of(client=client, user=user) if m.key in wanted]
+    # `mentions`: those the view just found for this user (searching is the costly part).
+    if mentions is None:
+        mentions = mentions_of(client=client, user=user)
+    chosen = [m.key for m in mentions if m.key in wanted]
     for key in chosen:
         _redact(key, patterns)
     client_pk, owner, referrer_id = client.pk, client.owner, client.referred_by_id

@@ -376,6 +376,11 @@ class ConsentWithdrawForm(forms.Form):
             self.add_error(
                 "kept_under", _("Name the law or regulation that requires keeping the data.")
             )
+        if not data.get("keep") and data.get("kept_under", "").strip():
+            # Deleting is irreversible: a law typed without the tick is not guessed at.
+            self.add_error(
+                "keep", _("Tick “keep the data” to keep it under that law, or clear the law.")
+            )
         if not data.get("keep"):
             data["kept_under"] = ""
         return data

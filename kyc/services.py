@@ -309,7 +309,9 @@ def client_export(*, client: Client, user: User, ip_address: str | None) -> Clie
     def exported(row: models.Model) -> dict[str, str]:
         data = _row(row)
         for model, name in withheld:
-            label = field_label(model._meta.get_field(name))
+            sensitive = model._meta.get_field(name)
+            assert isinstance(sensitive, models.Field)
+            label = field_label(sensitive)
             if isinstance(row, model) and data.get(label):
                 data[label] = _("not exported: no consent covers it")
         return data

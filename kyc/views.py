@@ -397,6 +397,7 @@ def client_erase(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
             user=request.user,
             reason=form.cleaned_data["reason"],
             redact=form.cleaned_data["redact"],
+            mentions=mentions,
         )
         return render(request, "kyc/erased.html", {"name": client.name, "erasure": record})
     return render(

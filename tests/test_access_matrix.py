@@ -207,9 +207,10 @@ ACCESS: dict[str, Entry] = {
         post=logged_in(303, other_lead=200),
         body=_client_create_body,
     ),
+    # Its text may be an ID number: the picker posts it (issue 13).
     "clients:referrer_options": Entry(
         get=logged_in(200),
-        post=WRONG_METHOD,
+        post=logged_in(200),
         query="?q=%E8%B5%B5&owner={owner}",
     ),
     "clients:detail": Entry(get=client_scope(200), post=WRONG_METHOD, kwargs=_client),

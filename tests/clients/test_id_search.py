@@ -152,3 +152,34 @@ def test_the_search_form_posts(cast: Cast) -> None:
 
     assert 'class="filters" method="post"' in html
     assert 'hx-post="/clients/"' in html
+
+
+# Review of issue 13: the referrer picker on the client form searched by ID number too,
+# with an hx-get that put the number in the address.
+
+
+def test_the_referrer_picker_posts_its_search(cast: Cast, wanted: Client) -> None:
+    http = logged_in(cast.advisor)
+    form = _names(http.get(reverse("clients:create")))
+    picker = form.split('class="referrer-picker"')[1].split(">")[1]
+
+    posted = http.post(reverse("clients:referrer_options"), {"q": NUMBER, "owner": cast.advisor.pk})
+
+    assert "hx-post=" in picker
+    assert "hx-get=" not in picker
+    assert posted.status_code == 200
+    assert "欧阳思远" in _names(posted)
+
+
+def test_a_number_typed_with_a_name_stays_out_of_the_address(cast: Cast, wanted: Client) -> None:
+    # Review of issue 13: only text that was nothing but a number was moved out.
+    http = logged_in(cast.advisor)
+
+    response = http.post(reverse("clients:list"), {"q": f"欧阳思远 {NUMBER}"})
+
+    address = response["Location"]
+    assert NUMBER not in address
+    assert NUMBER[6:14] not in address
+    page = http.get(address)
+    assert "欧阳思远" in _names(page)
+    assert NUMBER not in _names(page)

@@ -272,7 +272,7 @@ def test_it_answers_404_for_an_unknown_id(cast: Cast, url_name: str) -> None:
 
 WRONG_METHODS = [
     ("list", "put"),
-    ("referrer_options", "post"),
+    ("referrer_options", "put"),
     ("create", "put"),
     ("create", "delete"),
     ("detail", "post"),

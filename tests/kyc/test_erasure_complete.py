@@ -15,13 +15,13 @@ from django.urls import reverse
 
 from clients import services as client_services
 from clients.models import Client
-from kms.models import KmsCase
+from kms.models import CurrentSolution, Finding, KmsCase
 from kyc import erasure
 from kyc.models import ClientErasure
 from scoring.models import P100Review
 from scoring.services import p100_review_create
 from tests.conftest import Cast, logged_in
-from tests.factories import make_case, make_client, valid_id_number
+from tests.factories import make_asset, make_case, make_client, valid_id_number
 
 NUMBER = valid_id_number(region="110105", birth="19700512", sequence="317")
 PHONE = "13912345678"
@@ -184,3 +184,123 @@ def test_the_erase_form_offers_no_example_with_a_name(cast: Cast) -> None:
     html = page.content.decode()
     assert '<select name="reason"' in html
     assert '<input type="text" name="reason"' not in html
+
+
+# Review of issue 13 (hostile): the findings below failed before their fixes.
+
+
+def test_no_client_s_encrypted_id_number_is_reported_or_redacted(cast: Cast) -> None:
+    # A short Latin name matches inside the base64 of other clients' encrypted ID
+    # numbers: redacting there would corrupt the ciphertext (the client's pages 500).
+    li = make_client(owner=cast.advisor, name="Li", phone=PHONE)
+    others = [
+        make_client(
+            owner=cast.advisor,
+            name=f"客户{i}",
+            id_number=valid_id_number(region="110105", birth="19800101", sequence=f"{i:03d}"),
+        )
+        for i in range(40)
+    ]
+
+    mentions = erasure.mentions_of(client=li, user=cast.advisor)
+    _erase(logged_in(cast.advisor), li, redact=[m.key for m in mentions])
+
+    assert not [m for m in mentions if m.key.endswith(":id_number_encrypted")]
+    for other in others:
+        other.refresh_from_db()
+        assert other.get_id_number()
+
+
+def test_a_latin_name_is_matched_as_a_word_not_inside_other_words(cast: Cast) -> None:
+    li = make_client(owner=cast.advisor, name="Li")
+    plain = make_client(owner=cast.advisor, name="钱文博", notes="client liability")
+    named = make_client(owner=cast.advisor, name="孙悦", notes="met Li at the club, Li先生")
+
+    keys = {m.key for m in erasure.mentions_of(client=li, user=cast.advisor)}
+
+    assert f"clients.client:{plain.pk}:notes" not in keys
+    assert f"clients.client:{named.pk}:notes" in keys
+
+
+def test_the_record_named_in_the_report_is_masked_too(cast: Cast) -> None:
+    # The excerpt was masked, the record's own name (its __str__) was not.
+    zhao = _zhao(cast)
+    friend = make_client(owner=cast.advisor, name="钱文博")
+    make_asset(client=friend, description=f"借给赵立新的款，电话{PHONE}，证件{NUMBER}")
+
+    page = logged_in(cast.advisor).get(reverse("kyc:erase", args=[zhao.pk])).content.decode()
+
+    assert "借给" in page
+    assert PHONE not in page
+    assert NUMBER not in page
+
+
+def test_a_mention_two_relations_away_from_a_client_is_reported(cast: Cast) -> None:
+    # A current solution hangs off a finding, which hangs off a case of a client.
+    zhao = _zhao(cast)
+    friend = make_client(owner=cast.advisor, name="钱文博")
+    finding = Finding.objects.create(
+        case=make_case(client=friend), category="liquidity", title="own finding"
+    )
+    solution = CurrentSolution.objects.create(
+        finding=finding, kind="savings", notes="靠赵立新借钱应急"
+    )
+
+    keys = {m.key for m in erasure.mentions_of(client=zhao, user=cast.advisor)}
+    key = f"kms.currentsolution:{solution.pk}:notes"
+    assert key in keys
+    _erase(logged_in(cast.advisor), zhao, redact=[key])
+
+    solution.refresh_from_db()
+    assert solution.notes == "靠[erased]借钱应急"
+
+
+def test_malformed_or_foreign_redact_keys_are_refused_without_an_error(cast: Cast) -> None:
+    zhao = _zhao(cast)
+    hidden = make_client(owner=cast.outsider, name="孙悦", notes="赵立新的同学")
+    http = logged_in(cast.advisor)
+
+    for key in (
+        "a:b",
+        "clients.client:abc:notes",
+        "history:x",
+        "nope.model:1:x",
+        f"clients.client:{hidden.pk}:notes",
+        f"clients.client:{hidden.pk}:name",
+    ):
+        response = _erase(http, zhao, redact=[key])
+        assert response.status_code == 200  # type: ignore[attr-defined]
+        assert "Select a valid choice" in response.content.decode()  # type: ignore[attr-defined]
+
+    assert Client.objects.filter(pk=zhao.pk).exists()
+    hidden.refresh_from_db()
+    assert hidden.notes == "赵立新的同学"
+
+
+def test_a_finding_s_cited_facts_naming_the_client_are_reported_and_redacted(
+    cast: Cast,
+) -> None:
+    # The facts a finding cites are a snapshot of another client's household, which
+    # may name the erased client (a spouse, a guarantor).
+    zhao = _zhao(cast)
+    friend = make_client(owner=cast.advisor, name="钱文博")
+    finding = Finding.objects.create(
+        case=make_case(client=friend),
+        category="liquidity",
+        title="own finding",
+        facts=[
+            {
+                "msg": "%(person)s earns %(share)s%% of the household income",
+                "args": {"person": "赵立新", "share": 60},
+            }
+        ],
+    )
+
+    mentions = {m.key: m for m in erasure.mentions_of(client=zhao, user=cast.advisor)}
+    key = f"kms.finding:{finding.pk}:facts"
+    assert key in mentions
+    assert "赵立新" not in mentions[key].excerpt
+    _erase(logged_in(cast.advisor), zhao, redact=[key])
+
+    finding.refresh_from_db()
+    assert finding.facts[0]["args"] == {"person": "[erased]", "share": 60}

@@ -607,3 +607,19 @@ def test_it_erases_nothing_when_the_name_does_not_match(cast: Cast, full_client:
     assert {m.__name__: m.objects.filter(client_id=client.pk).count() for m in KYC_MODELS} == counts
     assert LogEntry.objects.count() == log_count
     assert not ClientErasure.objects.exists()
+
+
+def test_a_law_typed_without_ticking_keep_deletes_nothing(cast: Cast) -> None:
+    # Review of issue 13: the law was silently dropped and the data deleted for good.
+    mother = make_person(client=cast.advisor_client, relationship="parent")
+    consent = _record_consent(cast, scope="health")
+    _edit_person(cast, mother, health_notes=HEALTH)
+
+    response = _withdraw(cast, consent, kept_under=KEPT_UNDER)
+
+    assert response.status_code == 400
+    assert "Tick" in _html(response)
+    consent.refresh_from_db()
+    mother.refresh_from_db()
+    assert consent.withdrawn_at is None
+    assert mother.health_notes == HEALTH
