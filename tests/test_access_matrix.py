@@ -142,6 +142,14 @@ def _kyc_item(key: str) -> Kwargs:
     }
 
 
+def _draft(world: World) -> dict[str, Any]:
+    return {"version_id": world.draft.pk}
+
+
+def _published(world: World) -> dict[str, Any]:
+    return {"version_id": world.published.pk}
+
+
 def _rule(world: World) -> dict[str, Any]:
     rule = world.draft.rules.first()
     assert rule is not None
@@ -337,17 +345,17 @@ ACCESS: dict[str, Entry] = {
     "scoring:editor": Entry(
         get=admin_only(200),
         post=admin_only(405),
-        kwargs=lambda world: {"version_id": world.published.pk},
+        kwargs=_published,
     ),
     "scoring:draft_new": Entry(
         get=admin_only(405),
         post=admin_only(302),
-        kwargs=lambda world: {"version_id": world.published.pk},
+        kwargs=_published,
     ),
     "scoring:rule_new": Entry(
         get=admin_only(200),
         post=admin_only(200),
-        kwargs=lambda world: {"version_id": world.draft.pk},
+        kwargs=_draft,
         body=lambda w, u: {"label": "矩阵", "condition": "age >= 30", "points": "5"},
     ),
     "scoring:rule_edit": Entry(get=admin_only(200), post=admin_only(200), kwargs=_rule),
@@ -357,17 +365,17 @@ ACCESS: dict[str, Entry] = {
     "scoring:tiers": Entry(
         get=admin_only(405),
         post=admin_only(200),
-        kwargs=lambda world: {"version_id": world.draft.pk},
+        kwargs=_draft,
     ),
     "scoring:preview": Entry(
         get=admin_only(200),
         post=admin_only(405),
-        kwargs=lambda world: {"version_id": world.draft.pk},
+        kwargs=_draft,
     ),
     "scoring:publish": Entry(
         get=admin_only(405),
         post=admin_only(302),
-        kwargs=lambda world: {"version_id": world.draft.pk},
+        kwargs=_draft,
     ),
     "scoring:job": Entry(
         get=admin_only(200), post=admin_only(405), kwargs=lambda world: {"job_id": world.job.pk}
